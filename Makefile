@@ -1,0 +1,52 @@
+# orggraph — every target does its own set-up on a fresh machine.
+#   make demo   venv + install + reference dataset + load into the embedded engine + serve on :8000
+#   make test   venv + dev install + Neo4j jars (Maven) + ruff + mypy + pytest on both engines
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+NEO4J_JARS := neo4j-local/target/lib/.complete
+DEMO_BUNDLE := data/reference-luohu-2018
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint typecheck unit install neo4j-jars bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+$(NEO4J_JARS): neo4j-local/pom.xml
+	cd neo4j-local && mvn -B -q package
+	touch $@
+
+neo4j-jars: $(NEO4J_JARS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) $(NEO4J_JARS) lint typecheck
+	$(BIN)/pytest
+
+$(DEMO_BUNDLE)/manifest.json: $(STAMP)
+	$(BIN)/orggraph reference $(DEMO_BUNDLE)
+
+demo: $(STAMP) $(DEMO_BUNDLE)/manifest.json
+	$(BIN)/orggraph load $(DEMO_BUNDLE) --engine embedded
+	$(BIN)/orggraph serve --engine embedded --host $(HOST) --port $(PORT)
+
+bench: $(STAMP) $(NEO4J_JARS)
+	$(PY) -m bench.load
+
+
+clean:
+	rm -rf $(VENV) data neo4j-local/target neo4j-local/run .pytest_cache .mypy_cache .ruff_cache

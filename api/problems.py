@@ -1,0 +1,76 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), for every route.
+
+Every failure a client can meet has a status, a short title and a detail it can act on; nothing
+escapes as a bare 500 with a stack trace, and no detail echoes personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.errors import EngineUnavailableError, MissingParameterError, QueryError
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
+log = logging.getLogger("orggraph.api")
+
+
+class NotFoundError(LookupError):
+    """The requested entity (or query, or view) does not exist."""
+
+
+def problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """Build a problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Map every error type to its problem response."""
+
+    @app.exception_handler(EngineUnavailableError)
+    async def _unavailable(request: Request, exc: EngineUnavailableError) -> JSONResponse:
+        log.warning("engine unavailable on %s: %s", request.url.path, exc)
+        return problem(503, "Graph engine unavailable", "The graph database does not answer; try again shortly.",
+                       headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"parameter": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")),
+             "reason": err.get("msg", "invalid")}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['parameter']}: {e['reason']}" for e in errors)
+        return problem(422, "Invalid parameter", detail, errors=errors)
+
+    @app.exception_handler(MissingParameterError)
+    async def _missing(request: Request, exc: MissingParameterError) -> JSONResponse:
+        return problem(422, "Missing parameter", str(exc), errors=[{"parameter": m, "reason": "required"} for m in exc.missing])
+
+    @app.exception_handler(QueryError)
+    async def _query_failed(request: Request, exc: QueryError) -> JSONResponse:
+        log.error("query failed on %s: %s", request.url.path, exc)
+        return problem(500, "Query failed", "The graph engine could not answer this request.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(500, "Internal error", "An unexpected error occurred; it has been logged.")
+
+
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}

@@ -1,0 +1,59 @@
+"""Settings of every entry point (API, CLI, loaders), from ``ORGGRAPH_*`` environment variables or ``.env``.
+
+Example::
+
+    ORGGRAPH_ENGINE=neo4j ORGGRAPH_NEO4J_URI=neo4j://cluster:7687 ORGGRAPH_NEO4J_PASSWORD=... orggraph serve
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.engine import GraphEngine
+
+EngineKind = Literal["embedded", "neo4j"]
+
+
+class Settings(BaseSettings):
+    """All settings, with defaults that run the embedded demo on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="ORGGRAPH_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    engine: EngineKind = Field("embedded", description="embedded (LadybugDB, in-process) or neo4j")
+    db_path: Path = Field(Path("data/orggraph.lbug"), description="embedded engine: database directory")
+    embedded_buffer_mb: int = Field(1024, ge=64, description="embedded engine: page cache in MiB")
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="bolt:// for one server, neo4j:// for a cluster")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = Field(None, description="leave unset when the server has auth off")
+    neo4j_database: str = "neo4j"
+    neo4j_pool_size: int = Field(100, ge=1)
+    neo4j_connection_timeout_s: float = Field(15.0, gt=0)
+    query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    def open_engine(self, *, read_only: bool = False) -> GraphEngine:
+        """Open the configured engine. The caller closes it."""
+        if self.engine == "neo4j":
+            from graph.neo4j_engine import Neo4jEngine
+
+            auth = (self.neo4j_user, self.neo4j_password.get_secret_value()) if self.neo4j_password else None
+            return Neo4jEngine(
+                self.neo4j_uri, auth=auth, database=self.neo4j_database, timeout_s=self.query_timeout_s,
+                max_pool_size=self.neo4j_pool_size, connection_timeout_s=self.neo4j_connection_timeout_s,
+            )
+        from graph.ladybug_engine import LadybugEngine
+
+        return LadybugEngine(self.db_path, read_only=read_only, buffer_pool_mb=self.embedded_buffer_mb,
+                             timeout_s=self.query_timeout_s)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,100 @@
+"""The one interface both graph engines implement.
+
+Callers (loaders, API, CLI, tests) only ever see :class:`GraphEngine`; which database is behind it
+is a setting. Queries are plain Cypher text with ``$parameters``; results are lists of dicts of
+plain Python values (see ``graph.values``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any, ClassVar
+
+from graph.model import NODE_MODELS, REL_MODELS
+from graph.schema import GraphSchema
+
+Row = dict[str, Any]
+DEFAULT_BATCH_SIZE = 5000
+
+
+class GraphEngine(ABC):
+    """A graph database that runs the catalog's Cypher.
+
+    ``kind`` is what users configure (``embedded`` or ``neo4j``); ``dialect`` picks a query's
+    engine-specific override file (``ladybug`` or ``neo4j``).
+    """
+
+    kind: ClassVar[str]
+    dialect: ClassVar[str]
+
+    @abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query and return its rows."""
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run one query that may write, in its own transaction, and return its rows."""
+
+    @abstractmethod
+    def create_schema(self) -> None:
+        """Create the schema derived from the model; safe to call again."""
+
+    @abstractmethod
+    def schema(self) -> GraphSchema:
+        """Describe the labels, relationship types and indexes the database holds now."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise :class:`graph.errors.EngineUnavailableError` if the database cannot answer."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and files. The engine cannot be used afterwards."""
+
+    def describe(self) -> dict[str, Any]:
+        """Where the data lives, for health checks and logs (never secrets)."""
+        return {"engine": self.kind}
+
+    def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                      on_batch: Callable[[int], None] | None = None) -> int:
+        """Run ``query`` once per batch of ``rows``, passed as ``$rows``; one transaction per batch.
+
+        The query is expected to ``UNWIND $rows AS r``. Returns the number of rows sent.
+        ``on_batch`` is called with each batch's size, for progress bars.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        total = 0
+        for batch in _chunks(rows, batch_size):
+            self.write(query, {"rows": batch})
+            total += len(batch)
+            if on_batch:
+                on_batch(len(batch))
+        return total
+
+    def node_counts(self) -> dict[str, int]:
+        """Count the nodes of every label of the model (labels come from the model, not from users)."""
+        return {label: int(self.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]) for label in NODE_MODELS}
+
+    def rel_counts(self) -> dict[str, int]:
+        """Count the relationships of every type of the model."""
+        return {t: int(self.read(f"MATCH ()-[r:{t}]->() RETURN count(r) AS n")[0]["n"]) for t in REL_MODELS}
+
+    def clear(self) -> None:
+        """Delete every node and relationship, keeping the schema. For tests and ``load --replace``."""
+        for label in NODE_MODELS:
+            self.write(f"MATCH (n:{label}) DETACH DELETE n")
+
+    def __enter__(self) -> GraphEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _chunks(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := [dict(r) for r in islice(it, size)]:
+        yield batch

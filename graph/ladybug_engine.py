@@ -1,0 +1,139 @@
+"""The embedded engine: LadybugDB (a maintained fork of Kuzu), in-process, stored in one directory.
+
+Zero set-up, so it is the default. One ``Database`` per process; each thread gets its own
+``Connection`` (LadybugDB runs reads from several connections at once, and serializes writes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import ladybug
+
+from graph.cypher import check_parameters
+from graph.engine import GraphEngine, Row
+from graph.errors import EngineUnavailableError, QueryError
+from graph.model import NODE_MODELS
+from graph.schema import GraphSchema, ladybug_ddl
+from graph.values import from_ladybug, to_parameter
+
+DEFAULT_DB_PATH = Path("data/orggraph.lbug")
+
+
+class LadybugEngine(GraphEngine):
+    """Embedded LadybugDB engine.
+
+    Parameters
+    ----------
+    path:
+        Database directory (created if missing). ``":memory:"`` keeps everything in memory.
+    read_only:
+        Open without write access (several processes may then share the files).
+    buffer_pool_mb:
+        Memory for the page cache; ``0`` lets LadybugDB choose (most of the machine's memory).
+    timeout_s:
+        Per-query time limit; ``0`` for none.
+    """
+
+    kind: ClassVar[str] = "embedded"
+    dialect: ClassVar[str] = "ladybug"
+
+    def __init__(self, path: str | Path = DEFAULT_DB_PATH, *, read_only: bool = False, buffer_pool_mb: int = 1024,
+                 timeout_s: float = 30.0) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self.timeout_ms = int(timeout_s * 1000)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(self.path, read_only=read_only, buffer_pool_size=buffer_pool_mb * 1024 * 1024)
+        except RuntimeError as exc:  # locked by another process, corrupt files, no permission
+            raise EngineUnavailableError(f"cannot open the embedded database at {self.path}: {exc}") from exc
+        self._local = threading.local()
+        self._connections: list[ladybug.Connection] = []
+        self._write_lock = threading.Lock()
+        self._closed = False
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connection(self) -> ladybug.Connection:
+        if self._closed:
+            raise EngineUnavailableError("the embedded engine is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = ladybug.Connection(self._db)
+            if self.timeout_ms:
+                conn.set_query_timeout(self.timeout_ms)
+            self._local.conn = conn
+            self._connections.append(conn)
+        return conn
+
+    def _execute(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
+        values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+        try:
+            result = self._connection().execute(query, values)
+        except RuntimeError as exc:
+            raise QueryError(str(exc)) from exc
+        results = result if isinstance(result, list) else [result]
+        rows: list[Row] = []
+        for res in results:  # several statements give several results; the last one answers
+            columns = res.get_column_names()
+            rows = [dict(zip(columns, (from_ladybug(v) for v in values_), strict=True)) for values_ in res.get_all()]
+            res.close()
+        return rows
+
+    # -- GraphEngine -----------------------------------------------------------------------------
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._execute(query, params)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        if self.read_only:
+            raise QueryError("the embedded database is open read-only")
+        with self._write_lock:
+            return self._execute(query, params)
+
+    def create_schema(self) -> None:
+        for statement in ladybug_ddl():
+            self.write(statement)
+
+    def schema(self) -> GraphSchema:
+        labels: dict[str, tuple[str, ...]] = {}
+        rel_types: dict[str, tuple[str, ...]] = {}
+        for table in self.read("CALL show_tables() RETURN name, type"):
+            props = tuple(sorted(
+                r["name"] for r in self.read(f"CALL table_info('{table['name']}') RETURN name")
+            ))
+            if table["type"] == "NODE":
+                labels[table["name"]] = props
+            elif table["type"] == "REL":
+                rel_types[table["name"]] = props
+        indexes = tuple(sorted(f"{label}.id" for label in labels))  # the primary key is the only index
+        return GraphSchema(labels=labels, rel_types=rel_types, indexes=indexes)
+
+    def node_counts(self) -> dict[str, int]:
+        # A fresh database has no tables yet: count what exists, report the rest as 0.
+        tables = {t["name"] for t in self.read("CALL show_tables() RETURN name")}
+        return {label: (int(self.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]) if label in tables else 0)
+                for label in NODE_MODELS}
+
+    def ping(self) -> None:
+        try:
+            self.read("RETURN 1 AS ok")
+        except QueryError as exc:
+            raise EngineUnavailableError(f"the embedded database at {self.path} does not answer: {exc}") from exc
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.kind, "path": self.path, "read_only": self.read_only}
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for conn in self._connections:
+            conn.close()
+        self._connections.clear()
+        self._db.close()

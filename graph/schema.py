@@ -1,0 +1,104 @@
+"""Schema of each engine, derived from the domain model (``graph.model``), never written by hand.
+
+Both builders return lists of idempotent DDL statements, so creating the schema twice is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from graph.model import NODE_MODELS, REL_MODELS, node_properties, rel_properties
+
+ENTITY_LABEL = "Entity"
+"""Neo4j only: a second label on every node, so that a lookup by graph-wide id uses one index."""
+
+LADYBUG_TYPES: dict[type, str] = {str: "STRING", int: "INT64", float: "DOUBLE", bool: "BOOLEAN", dt.date: "DATE"}
+
+# Properties the catalog queries filter or sort on, beyond the unique ``id`` every label has.
+NEO4J_INDEXES: dict[str, tuple[str, ...]] = {
+    "Community": ("name",),
+    "Compound": ("name", "kind"),
+    "Building": ("name", "floors"),
+    "BusinessArea": ("name",),
+    "Enterprise": ("name", "industry"),
+    "PartyOrg": ("name", "level"),
+    "Member": ("mobile", "category"),
+    "HometownGroup": ("name",),
+    "Project": ("name", "category"),
+    "ServiceCenter": ("name", "level"),
+}
+NEO4J_REL_INDEXES: dict[str, tuple[str, ...]] = {"COVERS": ("mode",), "MEMBER_OF": ("role",)}
+
+
+@dataclass(frozen=True)
+class GraphSchema:
+    """What an engine holds: node labels and relationship types with their properties, and indexes.
+
+    Two engines built from the same model report equal ``labels`` and ``rel_types``.
+    """
+
+    labels: dict[str, tuple[str, ...]]
+    rel_types: dict[str, tuple[str, ...]]
+    indexes: tuple[str, ...] = field(default=())
+
+
+BOOKKEEPING: dict[str, type] = {"scope": str}
+"""Stored on every node and relationship besides the model's properties: the ``scope`` of the bundle
+that loaded it, so that ``load --sync`` removes only what that bundle's scope owns."""
+
+
+def stored_node_properties(label: str) -> dict[str, type]:
+    """The model's properties of ``label`` plus the bookkeeping ones."""
+    return {**node_properties(label), **BOOKKEEPING}
+
+
+def stored_rel_properties(rel_type: str) -> dict[str, type]:
+    return {**rel_properties(rel_type), **BOOKKEEPING}
+
+
+def expected_schema() -> GraphSchema:
+    """The schema the model asks for (property names sorted; ``source``/``target`` are not properties)."""
+    return GraphSchema(
+        labels={label: tuple(sorted(stored_node_properties(label))) for label in NODE_MODELS},
+        rel_types={t: tuple(sorted(stored_rel_properties(t))) for t in REL_MODELS},
+    )
+
+
+def neo4j_ddl() -> list[str]:
+    """Uniqueness constraints on ``id`` per label, plus the property indexes the queries use."""
+    statements = [f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE"]
+    statements += [
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE" for label in NODE_MODELS
+    ]
+    for label, props in NEO4J_INDEXES.items():
+        statements += [f"CREATE INDEX {label.lower()}_{p} IF NOT EXISTS FOR (n:{label}) ON (n.{p})" for p in props]
+    for rel_type, props in NEO4J_REL_INDEXES.items():
+        statements += [
+            f"CREATE INDEX {rel_type.lower()}_{p} IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.{p})" for p in props
+        ]
+    return statements
+
+
+def property_expression(dialect: str, expression: str, py_type: type) -> str:
+    """Wrap a parameter expression so its type is fixed on LadybugDB.
+
+    LadybugDB infers the type of ``r.x`` in ``UNWIND $rows AS r`` from the values; a column that is
+    ``None`` in every row of a batch would become STRING and fail to bind to an INT64 property.
+    """
+    if dialect == "ladybug" and py_type is not str:
+        return f"CAST({expression} AS {LADYBUG_TYPES[py_type]})"
+    return expression
+
+
+def ladybug_ddl() -> list[str]:
+    """Node tables keyed by ``id`` and relationship tables with every (from, to) pair and typed properties."""
+    statements = []
+    for label in NODE_MODELS:
+        cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in stored_node_properties(label).items()]
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(cols)}, PRIMARY KEY (id))")
+    for rel_type, model in REL_MODELS.items():
+        pairs = [f"FROM {a} TO {b}" for a, b in model.endpoints]
+        cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in stored_rel_properties(rel_type).items()]
+        statements.append(f"CREATE REL TABLE IF NOT EXISTS {rel_type}({', '.join(pairs + cols)})")
+    return statements

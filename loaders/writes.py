@@ -1,0 +1,88 @@
+"""The write queries of the loaders: batched, idempotent ``UNWIND $rows … MERGE`` per label and type.
+
+Labels and types come from the model only (an allow-list), values only as ``$rows``. ``MERGE`` on
+the graph-wide ``id`` (nodes) or on the (source, type, target) triple (relationships) makes a second
+load of the same rows change nothing, and a changed row update its properties in place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from graph.cypher import allowed_label, allowed_rel_type
+from graph.schema import ENTITY_LABEL, property_expression, stored_node_properties, stored_rel_properties
+
+
+@lru_cache
+def merge_nodes_query(dialect: str, label: str) -> str:
+    """``UNWIND $rows`` of node rows of ``label`` → ``MERGE`` by id and set every property.
+
+    >>> print(merge_nodes_query("neo4j", "District"))
+    UNWIND $rows AS r
+    MERGE (n:District {id: r.id})
+    SET n:Entity, n.synthetic = r.synthetic, n.name = r.name, n.scope = r.scope
+    """
+    allowed_label(label)
+    sets = [f"n:{ENTITY_LABEL}"] if dialect == "neo4j" else []
+    sets += [f"n.{p} = {property_expression(dialect, 'r.' + p, t)}" for p, t in stored_node_properties(label).items() if p != "id"]
+    return f"UNWIND $rows AS r\nMERGE (n:{label} {{id: r.id}})\nSET {', '.join(sets)}"
+
+
+@lru_cache
+def merge_rels_query(dialect: str, rel_type: str, source_label: str, target_label: str) -> str:
+    """``UNWIND $rows`` of relationship rows → ``MERGE`` one ``rel_type`` per (source, target) pair."""
+    allowed_rel_type(rel_type)
+    allowed_label(source_label)
+    allowed_label(target_label)
+    sets = [f"x.{p} = {property_expression(dialect, 'r.' + p, t)}" for p, t in stored_rel_properties(rel_type).items()]
+    return (
+        f"UNWIND $rows AS r\n"
+        f"MATCH (a:{source_label} {{id: r.source}}), (b:{target_label} {{id: r.target}})\n"
+        f"MERGE (a)-[x:{rel_type}]->(b)\n"
+        f"SET {', '.join(sets)}"
+    )
+
+
+def node_row(label: str, record: dict[str, Any], scope: str | None) -> dict[str, Any]:
+    """The parameter row for :func:`merge_nodes_query`: every stored property, ``None`` where absent.
+
+    LadybugDB needs every row of a batch to have the same keys.
+    """
+    row = {p: record.get(p) for p in stored_node_properties(label)}
+    row["scope"] = scope
+    return row
+
+
+def rel_row(rel_type: str, record: dict[str, Any], scope: str | None) -> dict[str, Any]:
+    """The parameter row for :func:`merge_rels_query`: source, target and every stored property."""
+    row = {"source": record["source"], "target": record["target"]}
+    row.update({p: record.get(p) for p in stored_rel_properties(rel_type)})
+    row["scope"] = scope
+    return row
+
+
+@lru_cache
+def scoped_ids_query(label: str) -> str:
+    """Ids of the nodes of ``label`` that bundles of ``$scope`` loaded (for ``load --sync``)."""
+    return f"MATCH (n:{allowed_label(label)}) WHERE n.scope = $scope RETURN n.id AS id"
+
+
+@lru_cache
+def delete_nodes_query(label: str) -> str:
+    """Delete the nodes of ``label`` whose ids are in ``$rows`` (each ``{"id": …}``), with their relationships."""
+    return f"UNWIND $rows AS r\nMATCH (n:{allowed_label(label)} {{id: r.id}})\nDETACH DELETE n"
+
+
+@lru_cache
+def scoped_rels_query(rel_type: str) -> str:
+    """Endpoints of the relationships of ``rel_type`` that bundles of ``$scope`` loaded."""
+    return (f"MATCH (a)-[x:{allowed_rel_type(rel_type)}]->(b) WHERE x.scope = $scope "
+            f"RETURN a.id AS source, b.id AS target")
+
+
+@lru_cache
+def delete_rels_query(rel_type: str, source_label: str, target_label: str) -> str:
+    """Delete the ``rel_type`` relationships between the ``$rows`` pairs (``{"source", "target"}``)."""
+    return (f"UNWIND $rows AS r\nMATCH (a:{allowed_label(source_label)} {{id: r.source}})"
+            f"-[x:{allowed_rel_type(rel_type)}]->(b:{allowed_label(target_label)} {{id: r.target}})\nDELETE x")

@@ -1,0 +1,42 @@
+"""The differential harness: run one catalog query on both engines and compare the rows.
+
+Every later catalog query is checked with it, over the same data loaded into both engines. Rows
+are compared as multisets when the query has no ORDER BY, and in order when it has one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from graph.engine import GraphEngine, Row
+from queries.catalog import get_query, run_query
+
+
+def canonical(rows: list[Row], *, ordered: bool) -> list[str]:
+    """Rows as comparable JSON strings (dates as ISO text, lists of nodes in a stable order)."""
+    texts = [json.dumps(_stable(r), ensure_ascii=False, sort_keys=True, default=str) for r in rows]
+    return texts if ordered else sorted(texts)
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 9)
+    return value
+
+
+def differential(engines: tuple[GraphEngine, GraphEngine], name: str, params: Mapping[str, Any] | None = None
+                 ) -> list[Row]:
+    """Run catalog query ``name`` on both engines, assert identical rows, return them."""
+    ordered = "ORDER BY" in get_query(name).text.upper()
+    first, second = (run_query(e, name, params) for e in engines)
+    assert canonical(first, ordered=ordered) == canonical(second, ordered=ordered), (
+        f"{name}{dict(params or {})}: {engines[0].kind} and {engines[1].kind} disagree\n"
+        f"{engines[0].kind}: {first[:5]}\n{engines[1].kind}: {second[:5]}"
+    )
+    return first
