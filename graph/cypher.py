@@ -47,3 +47,23 @@ def allowed_rel_type(rel_type: str) -> str:
     if rel_type not in REL_MODELS:
         raise ValueError(f"unknown relationship type {rel_type!r}; expected one of {', '.join(REL_MODELS)}")
     return rel_type
+
+
+def inline_nulls(query: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Replace each ``$name`` whose value is ``None`` by a ``NULL`` literal (outside strings and comments).
+
+    LadybugDB infers a parameter's type when it prepares a statement; a ``None`` value gets the type
+    BOOL, and ``m.id = $community`` then tries to read ids as booleans. A literal ``NULL`` compares
+    like Neo4j's null parameter does. Returns the new text and the remaining parameters.
+    """
+    nulls = {k for k, v in params.items() if v is None}
+    if not nulls:
+        return query, dict(params)
+    pattern = re.compile(r"\$(" + "|".join(re.escape(n) for n in sorted(nulls)) + r")\b")
+    pieces, last = [], 0
+    for literal in _STRINGS_AND_COMMENTS.finditer(query):
+        pieces.append(pattern.sub("NULL", query[last:literal.start()]))
+        pieces.append(literal.group(0))
+        last = literal.end()
+    pieces.append(pattern.sub("NULL", query[last:]))
+    return "".join(pieces), {k: v for k, v in params.items() if k not in nulls}

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import ladybug
 
-from graph.cypher import check_parameters
+from graph.cypher import check_parameters, inline_nulls
 from graph.engine import GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError
 from graph.model import NODE_MODELS
@@ -72,7 +72,8 @@ class LadybugEngine(GraphEngine):
         return conn
 
     def _execute(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
-        values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+        query, given = inline_nulls(query, check_parameters(query, params))
+        values = {k: to_parameter(v) for k, v in given.items()}
         try:
             result = self._connection().execute(query, values)
         except RuntimeError as exc:

@@ -1,0 +1,415 @@
+"""What each catalog query takes and returns: pydantic models of its parameters and its rows, titles.
+
+The Cypher text lives in ``queries/NAME.cypher``; this module gives every such file its contract.
+``tests/test_catalog.py`` checks that the two agree (every file has a spec, every parameter of the
+text is a field of the parameter model).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+OptionalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+CoverageMode = Literal["organizational", "work"]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------ parameters
+
+
+class NoParams(Params):
+    pass
+
+
+class AsOf(Params):
+    as_of: dt.date | None = Field(None, description="The date to evaluate at; default: the loaded dataset's as-of date.",
+                                  examples=["2018-12-28"])
+
+
+class MinFloors(AsOf):
+    min_floors: int = Field(20, ge=1, le=300, description="Only buildings with at least this many floors.")
+
+
+class Area(Params):
+    subdistrict: OptionalId = Field("", description="Subdistrict NBS code (9 digits); empty for all.",
+                                    examples=["440303001"])
+    community: OptionalId = Field("", description="Community NBS code (12 digits); empty for all.", examples=[""])
+
+
+class Gaps(AsOf, Area):
+    mode: CoverageMode = Field("organizational", description="organizational: lacking organizational coverage; "
+                               "work: lacking any coverage.")
+
+
+class BuildingGaps(Gaps):
+    min_floors: int = Field(20, ge=1, le=300, description="Only buildings with at least this many floors.")
+
+
+class MinMembers(AsOf):
+    min_members: int = Field(3, ge=1, description="Members working there from which an own branch is expected.")
+
+
+class ReserveRatio(AsOf):
+    ratio: int = Field(2, ge=1, le=10, description="Reserve cadres required per secretary (the rule is 1:2).")
+
+
+class EntityId(Params):
+    id: Id = Field(description="Graph-wide entity id.", examples=["org-luohu"])
+
+
+class Subtree(EntityId):
+    depth: int = Field(3, ge=1, le=12, description="How many levels below the org.")
+
+
+class Step(Params):
+    ids: list[Id] = Field(min_length=1, max_length=1000)
+
+
+class Pair(Params):
+    source: Id = Field(examples=["440303002003"])
+    target: Id = Field(examples=["org-luohu"])
+
+
+class PathQuery(Pair):
+    max_length: int = Field(6, ge=1, le=10, description="Longest path to look for, in steps.")
+
+
+class EdgePair(BaseModel):
+    source: Id
+    target: Id
+
+
+class PathEdges(Params):
+    pairs: list[EdgePair] = Field(min_length=1, max_length=20)
+
+
+class Search(Params):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        description="Part of the name (Chinese).", examples=["花园"])
+    labels: list[str] = Field(description="Labels to search in.")
+    limit: int = Field(20, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class Recruited(Params):
+    category: str = Field("两新", description="Member category.")
+    from_: dt.date = Field(dt.date(2014, 1, 1), alias="from", description="First day of the period.")
+    to: dt.date = Field(dt.date(2018, 12, 28), description="Last day of the period.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def cypher_params(self) -> dict[str, Any]:
+        return {"category": self.category, "from": self.from_, "to": self.to}
+
+
+class NamePart(Params):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(examples=["联合党委"])
+
+
+# ------------------------------------------------------------------------------ rows
+
+
+class DatasetRow(Row):
+    as_of: dt.date | None
+    datasets: int
+
+
+class CoverageRow(Row):
+    district_id: str
+    district_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    community_id: str
+    community_name: str
+    total: int
+    organizational_covered: int
+    work_covered: int
+
+
+class GapRow(Row):
+    id: str
+    name: str
+    community_id: str
+    community_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    missing: str = Field(description="What is missing: organizational, or organizational+work coverage.")
+    responsible_id: str | None = Field(description="The community party committee responsible.")
+    responsible_name: str | None
+
+
+class CompoundGapRow(GapRow):
+    kind: str
+
+
+class BuildingGapRow(GapRow):
+    floors: int
+
+
+class EnterpriseGapRow(GapRow):
+    industry: str
+
+
+class OwnBranchGapRow(Row):
+    id: str
+    name: str
+    industry: str
+    members: int
+    community_id: str
+    subdistrict_id: str
+    missing: str
+
+
+class CommunityGapRow(Row):
+    id: str
+    name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    missing: str
+    responsible_id: str | None
+    responsible_name: str | None
+
+
+class ReserveGapRow(Row):
+    id: str
+    name: str
+    secretaries: int
+    reserves: int
+    missing: str
+
+
+class HometownGapRow(Row):
+    id: str
+    name: str
+    origin: str
+    size: int | None
+    community_id: str
+    community_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    missing: str
+
+
+class ProjectGapRow(Row):
+    id: str
+    name: str
+    category: str
+    launched: dt.date | None
+    status: str
+    community_id: str
+    community_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    missing: str
+
+
+class FourInOneGapRow(Row):
+    id: str
+    name: str
+    community_id: str
+    community_name: str
+    led_kinds: int
+    missing: str
+
+
+class FourInOneRow(Row):
+    id: str
+    name: str
+    community_id: str
+    community_name: str
+    completed: dt.date | None
+
+
+class NodeRow(Row):
+    n: dict[str, Any] = Field(description="The entity: id, label and properties.")
+
+
+class ChainRow(Row):
+    id: str
+    name: str
+    level: str
+    distance: int
+
+
+class SubtreeRow(Row):
+    id: str
+    name: str
+    level: str
+    formation: str | None
+    founded: dt.date | None
+    parent_id: str
+    depth: int
+
+
+class StepRow(Row):
+    source: str
+    target: str
+    type: str
+    node: dict[str, Any]
+
+
+class PathRow(Row):
+    nodes: list[dict[str, Any]]
+    length: int
+
+
+class EdgeRow(Row):
+    source: str
+    target: str
+    type: str
+
+
+class NeighborNodeRow(Row):
+    node: dict[str, Any]
+
+
+class GroupMemberRow(Row):
+    member_id: str
+    member_name: str
+    mobile: bool | None
+    compound_id: str | None
+    compound_name: str | None
+    branch_id: str | None
+    branch_name: str | None
+
+
+class ClaimedProjectRow(Row):
+    id: str
+    name: str
+    category: str
+    launched: dt.date | None
+    status: str
+    since: dt.date | None
+
+
+class ClaimantRow(Row):
+    id: str
+    name: str
+    label: str
+    since: dt.date | None
+
+
+class SearchRow(Row):
+    id: str
+    name: str
+    label: str
+
+
+class MobileBranchRow(Row):
+    id: str
+    name: str
+    founded: dt.date | None
+    group_id: str
+    origin: str
+    community_id: str
+    community_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    mobile_members: int
+
+
+class RecruitedRow(Row):
+    recruited: int | None
+    delegates: int | None
+    members: int
+
+
+class OrgLevelRow(Row):
+    level: str
+    orgs: int
+    first_founded: dt.date | None
+
+
+class CenterLevelRow(Row):
+    level: str
+    centers: int
+    certified: int
+
+
+class ProjectYearRow(Row):
+    year: int
+    community_id: str
+    community_name: str
+    projects: int
+    claimed: int
+
+
+class OrgNameRow(Row):
+    id: str
+    name: str
+    level: str
+    formation: str | None
+    founded: dt.date | None
+
+
+# ------------------------------------------------------------------------------ the registry
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """The contract of one catalog query."""
+
+    title_en: str
+    title_zh: str
+    params: type[Params]
+    row: type[Row]
+    kind: Literal["coverage", "gaps", "linkage", "lookup", "figures", "internal"]
+
+
+SPECS: dict[str, QuerySpec] = {
+    "dataset_as_of": QuerySpec("As-of date of the loaded data", "数据截止日期", NoParams, DatasetRow, "internal"),
+    "coverage_compounds": QuerySpec("Coverage of residential compounds per community", "居民小区党的覆盖(按社区)",
+                                    AsOf, CoverageRow, "coverage"),
+    "coverage_buildings": QuerySpec("Coverage of commercial buildings per community", "商务楼宇党的覆盖(按社区)",
+                                    MinFloors, CoverageRow, "coverage"),
+    "coverage_enterprises": QuerySpec("Coverage of 两新 enterprises per community", "两新组织党的覆盖(按社区)",
+                                      AsOf, CoverageRow, "coverage"),
+    "gaps_compounds": QuerySpec("Compounds without coverage", "未覆盖的居民小区", Gaps, CompoundGapRow, "gaps"),
+    "gaps_buildings": QuerySpec("Buildings without coverage", "未覆盖的商务楼宇", BuildingGaps, BuildingGapRow, "gaps"),
+    "gaps_enterprises": QuerySpec("Enterprises without coverage", "未覆盖的两新组织", Gaps, EnterpriseGapRow, "gaps"),
+    "enterprises_without_own_branch": QuerySpec("Enterprises with 3+ members but no own branch", "党员3名以上未单独建支部的企业",
+                                                MinMembers, OwnBranchGapRow, "gaps"),
+    "communities_without_certified_center": QuerySpec("Communities without a certified service center",
+                                                      "无达标党群服务中心的社区", AsOf, CommunityGapRow, "gaps"),
+    "committees_below_reserve_ratio": QuerySpec("Community committees below the 1:2 reserve ratio",
+                                                "后备干部不足1:2的社区党委", ReserveRatio, ReserveGapRow, "gaps"),
+    "hometown_groups_without_branch": QuerySpec("Hometown groups without a mobile branch", "未建流动党支部的同乡村",
+                                                AsOf, HometownGapRow, "gaps"),
+    "unclaimed_projects": QuerySpec("Unclaimed projects", "无人认领的党建项目", AsOf, ProjectGapRow, "gaps"),
+    "compounds_short_of_four_in_one": QuerySpec("Compounds short of the four-in-one bodies", "四位一体不完整的小区",
+                                                AsOf, FourInOneGapRow, "gaps"),
+    "four_in_one_compounds": QuerySpec("Compounds with the complete four-in-one model", "实现四位一体的小区",
+                                       AsOf, FourInOneRow, "figures"),
+    "entity_by_id": QuerySpec("Entity by id", "按编号查询实体", EntityId, NodeRow, "lookup"),
+    "org_chain": QuerySpec("Chain of an org up to the district committee", "党组织上级链", EntityId, ChainRow, "linkage"),
+    "org_subtree": QuerySpec("Organizations below an org", "下级党组织", Subtree, SubtreeRow, "linkage"),
+    "neighbors_step": QuerySpec("One step of a neighborhood", "邻居(一步)", Step, StepRow, "internal"),
+    "shortest_path": QuerySpec("Shortest path between two entities", "两实体间最短路径", PathQuery, PathRow, "linkage"),
+    "path_edges": QuerySpec("Relationships along a path", "路径上的关系", PathEdges, EdgeRow, "internal"),
+    "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),
+    "hometown_group_members": QuerySpec("Members of a hometown group", "同乡村党员", EntityId, GroupMemberRow, "linkage"),
+    "projects_claimed_by": QuerySpec("Projects claimed by an org, member or enterprise", "认领的党建项目", EntityId,
+                                     ClaimedProjectRow, "linkage"),
+    "project_claimants": QuerySpec("Who claimed a project", "项目认领方", EntityId, ClaimantRow, "linkage"),
+    "search_by_name": QuerySpec("Search by name", "按名称搜索", Search, SearchRow, "lookup"),
+    "mobile_branches": QuerySpec("Mobile branches and their hometown groups", "同乡村流动党支部", AsOf, MobileBranchRow,
+                                 "figures"),
+    "members_recruited": QuerySpec("Members recruited in a period, and delegates", "发展党员与党代表", Recruited,
+                                   RecruitedRow, "figures"),
+    "orgs_by_level": QuerySpec("Party organizations per level", "各层级党组织数量", AsOf, OrgLevelRow, "figures"),
+    "service_centers_by_level": QuerySpec("Service centers per level", "各级党群服务中心", AsOf, CenterLevelRow, "figures"),
+    "projects_by_year": QuerySpec("Projects per year and community", "党建项目(按年份和社区)", AsOf, ProjectYearRow, "figures"),
+    "orgs_named": QuerySpec("Organizations by name", "按名称查党组织", NamePart, OrgNameRow, "lookup"),
+}
