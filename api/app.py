@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import __version__
 from api.problems import install_problem_handlers
-from api.routes import health
+from api.routes import catalog, coverage, entities, health
 from api.settings import Settings, get_settings
 from graph.engine import GraphEngine
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
     app.state.settings = settings
     install_problem_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(health.router)
+    for module in (health, coverage, entities, catalog):
+        api.include_router(module.router)
     app.include_router(api)
     return app

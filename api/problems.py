@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.errors import EngineUnavailableError, MissingParameterError, QueryError
@@ -51,6 +52,12 @@ def install_problem_handlers(app: FastAPI) -> None:
              "reason": err.get("msg", "invalid")}
             for err in exc.errors()
         ]
+        detail = "; ".join(f"{e['parameter']}: {e['reason']}" for e in errors)
+        return problem(422, "Invalid parameter", detail, errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_params(request: Request, exc: ValidationError) -> JSONResponse:
+        errors = [{"parameter": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()]
         detail = "; ".join(f"{e['parameter']}: {e['reason']}" for e in errors)
         return problem(422, "Invalid parameter", detail, errors=errors)
 

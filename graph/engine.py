@@ -74,6 +74,25 @@ class GraphEngine(ABC):
                 on_batch(len(batch))
         return total
 
+    def bulk_insert_nodes(self, query: str, label: str, rows: Iterable[Mapping[str, Any]], *,
+                          batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> int:
+        """Insert node rows of ``label`` into a database that has none of them yet.
+
+        Engines with a faster bulk path (LadybugDB's ``COPY``) override this; the default runs the
+        loader's ``MERGE`` ``query`` in batches, which is always correct.
+        """
+        return self.write_batches(query, rows, batch_size=batch_size, on_batch=on_batch)
+
+    def bulk_insert_rels(self, query: str, rel_type: str, source_label: str, target_label: str,
+                         rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                         on_batch: Callable[[int], None] | None = None) -> int:
+        """Insert relationship rows between two labels into a database that has none of them yet."""
+        return self.write_batches(query, rows, batch_size=batch_size, on_batch=on_batch)
+
+    def is_empty(self) -> bool:
+        """True when the database holds no node of any label of the model."""
+        return not any(self.node_counts().values())
+
     def node_counts(self) -> dict[str, int]:
         """Count the nodes of every label of the model (labels come from the model, not from users)."""
         return {label: int(self.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]) for label in NODE_MODELS}

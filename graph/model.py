@@ -16,7 +16,9 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
-from types import UnionType
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -379,19 +381,21 @@ PERSONAL_FIELDS: frozenset[str] = frozenset({"name", "gender", "birth_year"})
 """Member properties that are personal data (see docs/security.md)."""
 
 
-def node_properties(label: str) -> dict[str, type]:
+@cache
+def node_properties(label: str) -> Mapping[str, type]:
     """Return the stored properties of a node label and their Python types, ``id`` first.
 
     >>> list(node_properties("District"))
     ['id', 'synthetic', 'name']
     """
-    return {name: _base_type(f.annotation) for name, f in NODE_MODELS[label].model_fields.items()}
+    return MappingProxyType({name: _base_type(f.annotation) for name, f in NODE_MODELS[label].model_fields.items()})
 
 
-def rel_properties(rel_type: str) -> dict[str, type]:
+@cache
+def rel_properties(rel_type: str) -> Mapping[str, type]:
     """Return the stored properties of a relationship type (``source``/``target`` excluded)."""
     fields = REL_MODELS[rel_type].model_fields
-    return {name: _base_type(f.annotation) for name, f in fields.items() if name not in ("source", "target")}
+    return MappingProxyType({name: _base_type(f.annotation) for name, f in fields.items() if name not in ("source", "target")})
 
 
 def _base_type(annotation: Any) -> type:

@@ -6,7 +6,10 @@ Both builders return lists of idempotent DDL statements, so creating the schema 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
 
 from graph.model import NODE_MODELS, REL_MODELS, node_properties, rel_properties
 
@@ -48,13 +51,15 @@ BOOKKEEPING: dict[str, type] = {"scope": str}
 that loaded it, so that ``load --sync`` removes only what that bundle's scope owns."""
 
 
-def stored_node_properties(label: str) -> dict[str, type]:
+@cache
+def stored_node_properties(label: str) -> Mapping[str, type]:
     """The model's properties of ``label`` plus the bookkeeping ones."""
-    return {**node_properties(label), **BOOKKEEPING}
+    return MappingProxyType({**node_properties(label), **BOOKKEEPING})
 
 
-def stored_rel_properties(rel_type: str) -> dict[str, type]:
-    return {**rel_properties(rel_type), **BOOKKEEPING}
+@cache
+def stored_rel_properties(rel_type: str) -> Mapping[str, type]:
+    return MappingProxyType({**rel_properties(rel_type), **BOOKKEEPING})
 
 
 def expected_schema() -> GraphSchema:

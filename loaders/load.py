@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -117,17 +119,29 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
     result = LoadResult(engine=engine.kind, manifest=manifest, problems=report.problems,
                         rejects_path=rejects_path if report.problems else None)
     scope = manifest.scope
+    # Into an empty database the engine may bulk-insert (LadybugDB's COPY), which is only correct
+    # when nothing is there to merge with. The bundle was validated, so ids are unique.
+    fresh = engine.is_empty()
+    written_labels: set[str] = set()  # a label split over two files is bulk-inserted from the first only
+    written_types: set[str] = set()
     bundle_rels: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for bundle_file in iter_manifest_files(manifest):
         progress.start(bundle_file.name, report.counts.get(bundle_file.name))
         records = (record for _, record in iter_valid_records(root, bundle_file, report))
         if bundle_file.kind == "node":
-            rows = (node_row(bundle_file.name, r, scope) for r in records)
-            written = engine.write_batches(merge_nodes_query(engine.dialect, bundle_file.name), rows,
-                                           batch_size=batch_size, on_batch=progress.advance)
+            label = bundle_file.name
+            rows = (node_row(label, r, scope) for r in records)
+            query = merge_nodes_query(engine.dialect, label)
+            if fresh and label not in written_labels:
+                written = engine.bulk_insert_nodes(query, label, rows, batch_size=batch_size, on_batch=progress.advance)
+            else:
+                written = engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
+            written_labels.add(label)
         else:
             keys = bundle_rels[bundle_file.name] if sync else None
-            written = _write_rels(engine, bundle_file.name, records, scope, batch_size, progress, keys)
+            written = _write_rels(engine, bundle_file.name, records, scope, batch_size, progress, keys,
+                                  fresh=fresh and bundle_file.name not in written_types)
+            written_types.add(bundle_file.name)
         result.written[bundle_file.name] = result.written.get(bundle_file.name, 0) + written
     _write_dataset_node(engine, manifest)
     if sync:
@@ -138,8 +152,14 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
 
 
 def _write_rels(engine: GraphEngine, rel_type: str, records: Iterator[dict[str, Any]], scope: str, batch_size: int,
-                progress: Progress, keys: set[tuple[str, str]] | None) -> int:
-    """Relationship rows of one type, batched per (source label, target label): each pair is its own query."""
+                progress: Progress, keys: set[tuple[str, str]] | None, *, fresh: bool) -> int:
+    """Relationship rows of one type, per (source label, target label): each pair is its own query.
+
+    Merging sends a batch as soon as a pair has ``batch_size`` rows; a fresh bulk insert first
+    sorts the rows into one spool file per pair, then inserts each.
+    """
+    if fresh:
+        return _bulk_rels(engine, rel_type, records, scope, progress, keys)
     pending: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     written = 0
 
@@ -160,6 +180,38 @@ def _write_rels(engine: GraphEngine, rel_type: str, records: Iterator[dict[str, 
     for pair in list(pending):
         flush(pair)
     return written
+
+
+def _bulk_rels(engine: GraphEngine, rel_type: str, records: Iterator[dict[str, Any]], scope: str, progress: Progress,
+               keys: set[tuple[str, str]] | None) -> int:
+    with tempfile.TemporaryDirectory(prefix="orggraph-spool-") as tmp:
+        spools: dict[tuple[str, str], Any] = {}
+        try:
+            for record in records:
+                pair = (record["source_label"], record["target_label"])
+                if pair not in spools:
+                    spools[pair] = open(Path(tmp) / f"{len(spools)}.pickle", "wb")  # noqa: SIM115 - closed below
+                pickle.dump(rel_row(rel_type, record, scope), spools[pair])
+                if keys is not None:
+                    keys.add((record["source"], record["target"]))
+        finally:
+            for handle in spools.values():
+                handle.close()
+        written = 0
+        for pair, handle in spools.items():
+            rows = _unpickle(Path(handle.name))
+            written += engine.bulk_insert_rels(merge_rels_query(engine.dialect, rel_type, *pair), rel_type, *pair, rows,
+                                               on_batch=progress.advance)
+        return written
+
+
+def _unpickle(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
 
 
 def _write_dataset_node(engine: GraphEngine, manifest: Manifest) -> None:

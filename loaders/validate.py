@@ -123,7 +123,7 @@ def iter_valid_records(root: str | Path, bundle_file: BundleFile, report: Valida
 # ---------------------------------------------------------------- row checks
 
 
-def _field_kinds(bundle_file: BundleFile) -> dict[str, type]:
+def _field_kinds(bundle_file: BundleFile) -> Mapping[str, type]:
     if bundle_file.kind == "node":
         return node_properties(bundle_file.name)
     return rel_properties(bundle_file.name)

@@ -2,8 +2,8 @@
 // party committee of the community they are located in.
 MATCH (x:Enterprise)-[:LOCATED_IN]->(place)-[:LOCATED_IN]->(m0:Community)
 WITH x, min(m0.id) AS community_id
-MATCH (m:Community {id: community_id})-[:PART_OF]->(s:Subdistrict)
-WHERE ($subdistrict = '' OR s.id = $subdistrict) AND ($community = '' OR m.id = $community)
+MATCH (m:Community)-[:PART_OF]->(s:Subdistrict)
+WHERE m.id = community_id AND ($subdistrict = '' OR s.id = $subdistrict) AND ($community = '' OR m.id = $community)
 WITH s, m, x,
      EXISTS {
        MATCH (o:PartyOrg)-[c:COVERS]->(x)

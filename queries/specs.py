@@ -114,6 +114,15 @@ class Recruited(Params):
         return {"category": self.category, "from": self.from_, "to": self.to}
 
 
+class SearchCount(Params):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    labels: list[str]
+
+
+class CountRow(Row):
+    total: int
+
+
 class NamePart(Params):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(examples=["联合党委"])
 
@@ -404,6 +413,7 @@ SPECS: dict[str, QuerySpec] = {
                                      ClaimedProjectRow, "linkage"),
     "project_claimants": QuerySpec("Who claimed a project", "项目认领方", EntityId, ClaimantRow, "linkage"),
     "search_by_name": QuerySpec("Search by name", "按名称搜索", Search, SearchRow, "lookup"),
+    "search_count": QuerySpec("Count of a name search", "搜索结果数量", SearchCount, CountRow, "internal"),
     "mobile_branches": QuerySpec("Mobile branches and their hometown groups", "同乡村流动党支部", AsOf, MobileBranchRow,
                                  "figures"),
     "members_recruited": QuerySpec("Members recruited in a period, and delegates", "发展党员与党代表", Recruited,

@@ -1,0 +1,157 @@
+"""Lookups and linkage: entities, neighbors, org chains and subtrees, paths, search, lists."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from api.deps import EngineDep
+from api.export import DOWNLOADS, download
+from api.problems import NotFoundError
+from api.routes.common import Format, Limit, Offset, PageOf
+from graph.engine import GraphEngine
+from graph.model import NODE_MODELS
+from queries import answers
+from queries.catalog import run_catalog
+
+router = APIRouter(tags=["entities"])
+
+EntityIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Graph-wide entity id.",
+                                   examples=["org-luohu"])]
+SEARCHABLE = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
+
+
+class Entity(BaseModel):
+    id: str = Field(examples=["440303002003"])
+    label: str = Field(examples=["Community"])
+    model_config = {"extra": "allow"}
+
+
+def get_entity(engine: GraphEngine, entity_id: str) -> dict[str, Any]:
+    rows = run_catalog(engine, "entity_by_id", {"id": entity_id})
+    if not rows:
+        raise NotFoundError(f"no entity with id {entity_id!r}")
+    node: dict[str, Any] = rows[0]["n"]
+    return node
+
+
+def get_org(engine: GraphEngine, org_id: str) -> dict[str, Any]:
+    node = get_entity(engine, org_id)
+    if node["label"] != "PartyOrg":
+        raise NotFoundError(f"{org_id!r} is a {node['label']}, not a party organization")
+    return node
+
+
+@router.get("/entities/{id}", response_model=Entity, summary="Any entity by its id",
+            responses={404: {"description": "No such entity (problem+json)"}})
+def entity(engine: EngineDep, id: EntityIdPath) -> Any:
+    return get_entity(engine, id)
+
+
+class Edge(BaseModel):
+    source: str
+    target: str
+    type: str
+
+
+class NeighborsAnswer(BaseModel):
+    center: dict[str, Any]
+    depth: int
+    nodes: list[dict[str, Any]] = Field(description="Nodes with their distance from the center (the center first).")
+    edges: list[Edge]
+    truncated: bool = Field(description="True when the node limit cut the neighborhood.")
+    omitted: int = Field(description="How many nodes the limit left out.")
+
+
+@router.get("/entities/{id}/neighbors", response_model=NeighborsAnswer, summary="The neighborhood of an entity",
+            responses={404: {"description": "No such entity"}})
+def entity_neighbors(
+    engine: EngineDep,
+    id: EntityIdPath,
+    depth: Annotated[int, Query(ge=1, le=3, description="Steps from the entity.")] = 1,
+    types: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeat the parameter).")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Most nodes to return.")] = answers.MAX_NEIGHBORS,
+) -> Any:
+    center = get_entity(engine, id)
+    hood = answers.neighbors(engine, center, depth=depth, types=types, limit=limit)
+    return {"center": hood.center, "depth": depth, "nodes": hood.nodes, "edges": hood.edges,
+            "truncated": hood.truncated, "omitted": hood.omitted}
+
+
+class ChainAnswer(BaseModel):
+    org: dict[str, Any]
+    chain: list[dict[str, Any]] = Field(description="The org (distance 0) up to the district committee.")
+
+
+@router.get("/orgs/{id}/chain", response_model=ChainAnswer, summary="Chain of an org up to the district committee",
+            responses={404: {"description": "No such party organization"}})
+def org_chain(engine: EngineDep, id: EntityIdPath) -> Any:
+    org = get_org(engine, id)
+    return {"org": org, "chain": run_catalog(engine, "org_chain", {"id": id})}
+
+
+class SubtreeAnswer(BaseModel):
+    org: dict[str, Any]
+    depth: int
+    total: int
+    rows: list[dict[str, Any]]
+
+
+@router.get("/orgs/{id}/subtree", response_model=SubtreeAnswer, summary="Organizations below an org",
+            responses={404: {"description": "No such party organization"}})
+def org_subtree(engine: EngineDep, id: EntityIdPath,
+                depth: Annotated[int, Query(ge=1, le=12, description="Levels below the org.")] = 3) -> Any:
+    org = get_org(engine, id)
+    rows = run_catalog(engine, "org_subtree", {"id": id, "depth": depth})
+    return {"org": org, "depth": depth, "total": len(rows), "rows": rows}
+
+
+class PathAnswer(BaseModel):
+    source: str
+    target: str
+    found: bool
+    length: int | None = None
+    nodes: list[dict[str, Any]] = []
+    edges: list[Edge] = []
+
+
+@router.get("/paths", response_model=PathAnswer, summary="A shortest path between two entities",
+            responses={404: {"description": "One of the entities does not exist"}})
+def paths(
+    engine: EngineDep,
+    source: Annotated[str, Query(min_length=1, max_length=64, examples=["org-luohu"])],
+    target: Annotated[str, Query(min_length=1, max_length=64, examples=["440303002003"])],
+    max_length: Annotated[int, Query(ge=1, le=10, description="Longest path to look for.")] = 6,
+) -> Any:
+    get_entity(engine, source)
+    get_entity(engine, target)
+    if source == target:
+        node = get_entity(engine, source)
+        return {"source": source, "target": target, "found": True, "length": 0, "nodes": [node], "edges": []}
+    found = answers.shortest_path(engine, source, target, max_length)
+    if found is None:
+        return {"source": source, "target": target, "found": False}
+    return {"source": source, "target": target, "found": True, **found}
+
+
+class SearchPage(PageOf):
+    q: str
+
+
+@router.get("/search", response_model=SearchPage, summary="Search entities by part of their name",
+            responses={200: {"content": DOWNLOADS}})
+def search(
+    engine: EngineDep,
+    q: Annotated[str, Query(min_length=1, max_length=50, description="Part of the name, e.g. 花园.")],
+    label: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeatable).")] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    format: Format = "json",
+) -> Any:
+    labels = [lbl for lbl in (label or SEARCHABLE) if lbl in SEARCHABLE]
+    rows = run_catalog(engine, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
+    total = run_catalog(engine, "search_count", {"q": q, "labels": labels})[0]["total"]
+    result = answers.Page(rows=rows, total=total, limit=limit, offset=offset, extra={"q": q})
+    return download(result.rows, format, "search") or result.as_dict()
