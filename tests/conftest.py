@@ -49,11 +49,64 @@ def neo4j_session_engine(neo4j_uri: str) -> Iterator[Neo4jEngine]:
     engine.close()
 
 
+class _Neo4jContents:
+    """What the session's Neo4j holds, so the reference dataset is loaded once, not per module."""
+
+    holds_reference = False
+
+
 @pytest.fixture
 def neo4j_engine(neo4j_session_engine: Neo4jEngine) -> Neo4jEngine:
     """The session's Neo4j engine, emptied for this test."""
     neo4j_session_engine.clear()
+    _Neo4jContents.holds_reference = False
     return neo4j_session_engine
+
+
+@pytest.fixture(scope="session")
+def reference_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Luohu 2018 reference bundle at scale 1, generated once per session."""
+    from loaders.reference import generate
+
+    root = tmp_path_factory.mktemp("reference")
+    generate(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def reference_embedded(reference_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugEngine]:
+    """An embedded engine holding the reference dataset. Tests must not write to it."""
+    from loaders.load import load_bundle
+
+    engine = LadybugEngine(tmp_path_factory.mktemp("reference-db") / "graph.lbug", buffer_pool_mb=512)
+    load_bundle(engine, reference_bundle)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def reference_neo4j(neo4j_session_engine: Neo4jEngine, reference_bundle: Path) -> Neo4jEngine:
+    """The session's Neo4j holding the reference dataset (loaded when it does not already)."""
+    from loaders.load import load_bundle
+
+    if not _Neo4jContents.holds_reference:
+        neo4j_session_engine.clear()
+        load_bundle(neo4j_session_engine, reference_bundle)
+        _Neo4jContents.holds_reference = True
+    return neo4j_session_engine
+
+
+@pytest.fixture
+def reference_pair(reference_embedded: LadybugEngine, reference_neo4j: Neo4jEngine) -> tuple[GraphEngine, GraphEngine]:
+    """Both engines holding the reference dataset, for differential tests."""
+    return reference_embedded, reference_neo4j
+
+
+@pytest.fixture(params=ENGINE_KINDS)
+def reference_engine(request: pytest.FixtureRequest) -> GraphEngine:
+    """Each test using this runs on both engines holding the reference dataset (read-only)."""
+    result: GraphEngine = request.getfixturevalue("reference_embedded" if request.param == "embedded" else "reference_neo4j")
+    return result
 
 
 @pytest.fixture
