@@ -95,7 +95,7 @@ class BundleWriter:
         self.root = Path(root)
         self.manifest = Manifest(name=name, scope=scope, as_of=as_of, description=description, synthetic=synthetic, files=[])
         self._stack = ExitStack()
-        self._open: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+        self._open: dict[tuple[str, str], tuple[Any, list[str], frozenset[str]]] = {}
 
     def __enter__(self) -> BundleWriter:
         (self.root / "nodes").mkdir(parents=True, exist_ok=True)
@@ -123,12 +123,12 @@ class BundleWriter:
             cols = columns_for(kind, name)
             writer = csv.writer(handle)
             writer.writerow(cols)
-            self._open[key] = (writer, cols)
+            self._open[key] = (writer, cols, frozenset(cols))
             self.manifest.files.append(BundleFile(path=rel_path, kind=kind, name=name, format="csv"))
-        writer, cols = self._open[key]
+        writer, cols, known = self._open[key]
         count = 0
         for row in rows:
-            unknown = set(row) - set(cols)
+            unknown = row.keys() - known
             if unknown:
                 raise ValueError(f"{name}: unknown column(s) {sorted(unknown)}")
             writer.writerow([cell_text(row.get(c)) for c in cols])
