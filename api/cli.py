@@ -32,7 +32,7 @@ neo4j_app = typer.Typer(help="Run a local Neo4j server from neo4j-local/ (no Doc
 app.add_typer(neo4j_app, name="neo4j")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class _State:
@@ -143,14 +143,17 @@ def query_command(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
 ) -> None:
     """Run a catalog query (read-only) and print its rows."""
-    from queries.catalog import UnknownQueryError, get_query, load_catalog, run_query
+    from pydantic import ValidationError
+
+    from queries.catalog import UnknownQueryError, get_query, load_catalog, run_catalog
 
     if name is None:
-        table = Table(title="Query catalog")
-        for col in ("name", "title", "标题", "parameters"):
-            table.add_column(col)
+        table = Table(title="Query catalog (orggraph query NAME -p key=value)")
+        table.add_column("name", no_wrap=True)
+        table.add_column("标题")
+        table.add_column("parameters")
         for q in load_catalog().values():
-            table.add_row(q.name, q.title_en, q.title_zh, ", ".join(q.parameters))
+            table.add_row(q.name, q.title_zh, ", ".join(q.parameters))
         console.print(table)
         return
     try:
@@ -160,7 +163,10 @@ def query_command(
     params = _parse_params(param or [])
     try:
         with settings().open_engine(read_only=True) as engine:
-            rows = run_query(engine, query.name, params)
+            rows = run_catalog(engine, query.name, params)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise fail(f"bad parameter for {name}: {reasons}") from None
     except GraphError as exc:
         raise fail(str(exc)) from None
     _print_rows(rows, output_format)
