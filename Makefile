@@ -2,7 +2,9 @@
 #   make demo   venv + install + reference dataset + load into the embedded engine + serve on :8000
 #   make test   venv + dev install + Neo4j jars (Maven) + ruff + mypy + pytest on both engines
 
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is >= 3.11 (pyenv shims may exist without a version behind them).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
@@ -15,6 +17,7 @@ PORT ?= 8000
 .PHONY: demo test lint typecheck unit install neo4j-jars bench clean
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.11 is needed (python3, python3.11 ...)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
