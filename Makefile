@@ -10,11 +10,12 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 NEO4J_JARS := neo4j-local/target/lib/.complete
+NODE_STAMP := node_modules/.installed
 DEMO_BUNDLE := data/reference-luohu-2018
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit install neo4j-jars bench clean
+.PHONY: demo test lint typecheck unit install neo4j-jars chromium bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.11 is needed (python3, python3.11 ...)" >&2; exit 1; }
@@ -31,21 +32,31 @@ $(NEO4J_JARS): neo4j-local/pom.xml
 
 neo4j-jars: $(NEO4J_JARS)
 
+# The web pages' JS libraries, exactly as locked in package-lock.json (served from node_modules, no CDN).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's chromium for the browser tests, with a CJK font so that Chinese renders as glyphs, not boxes.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) $(NEO4J_JARS) lint typecheck
+test: $(STAMP) $(NEO4J_JARS) $(NODE_STAMP) chromium lint typecheck
 	$(BIN)/pytest
 
 $(DEMO_BUNDLE)/manifest.json: $(STAMP)
 	$(BIN)/orggraph reference $(DEMO_BUNDLE)
 
-demo: $(STAMP) $(DEMO_BUNDLE)/manifest.json
-	$(BIN)/orggraph load $(DEMO_BUNDLE) --engine embedded
-	$(BIN)/orggraph serve --engine embedded --host $(HOST) --port $(PORT)
+demo: $(STAMP) $(NODE_STAMP) $(DEMO_BUNDLE)/manifest.json
+	$(BIN)/orggraph --engine embedded load $(DEMO_BUNDLE)
+	$(BIN)/orggraph --engine embedded serve --host $(HOST) --port $(PORT)
 
 bench: $(STAMP) $(NEO4J_JARS)
 	$(PY) -m bench.load

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from api import __version__
+from api.cli_keys import keys_app
+from api.cli_viz import viz_app
 from api.settings import EngineKind, Settings
 from graph.errors import GraphError
 
@@ -30,6 +32,8 @@ app = typer.Typer(
 )
 neo4j_app = typer.Typer(help="Run a local Neo4j server from neo4j-local/ (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(viz_app, name="viz")
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -306,3 +310,7 @@ def neo4j_status(home: Annotated[Path | None, typer.Option(help=NEO4J_HOME_HELP)
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":  # python -m api.cli
+    main()

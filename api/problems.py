@@ -7,6 +7,7 @@ escapes as a bare 500 with a stack trace, and no detail echoes personal data.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.redaction import scrub
+from api.security import API_KEY_HEADER_NAME, AuthenticationError, PermissionDeniedError
 from graph.errors import EngineUnavailableError, MissingParameterError, QueryError
 
 PROBLEM_JSON = "application/problem+json"
@@ -35,9 +38,17 @@ def problem(status: int, title: str, detail: str, *, headers: dict[str, str] | N
 def install_problem_handlers(app: FastAPI) -> None:
     """Map every error type to its problem response."""
 
+    @app.exception_handler(AuthenticationError)
+    async def _unauthenticated(request: Request, exc: AuthenticationError) -> JSONResponse:
+        return problem(401, "Unauthorized", str(exc), headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER_NAME}"'})
+
+    @app.exception_handler(PermissionDeniedError)
+    async def _forbidden(request: Request, exc: PermissionDeniedError) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
     @app.exception_handler(EngineUnavailableError)
     async def _unavailable(request: Request, exc: EngineUnavailableError) -> JSONResponse:
-        log.warning("engine unavailable on %s: %s", request.url.path, exc)
+        log.warning("engine unavailable on %s: %s", request.url.path, scrub(exc))
         return problem(503, "Graph engine unavailable", "The graph database does not answer; try again shortly.",
                        headers={"Retry-After": str(RETRY_AFTER_S)})
 
@@ -67,7 +78,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QueryError)
     async def _query_failed(request: Request, exc: QueryError) -> JSONResponse:
-        log.error("query failed on %s: %s", request.url.path, exc)
+        # The engine's message may quote values of the query; scrub() blanks quoted text before logging.
+        log.error("query failed on %s: %s", request.url.path, scrub(exc))
         return problem(500, "Query failed", "The graph engine could not answer this request.")
 
     @app.exception_handler(StarletteHTTPException)
@@ -76,7 +88,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s", request.url.path)
+        # The stack without the exception's message: messages (pydantic's, say) may echo input values.
+        log.error("unexpected %s on %s\n%s", type(exc).__name__, request.url.path,
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         return problem(500, "Internal error", "An unexpected error occurred; it has been logged.")
 
 

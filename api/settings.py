@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.keys import ApiKeyRecord
 from graph.engine import GraphEngine
 
 EngineKind = Literal["embedded", "neo4j"]
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     engine: EngineKind = Field("embedded", description="embedded (LadybugDB, in-process) or neo4j")
     db_path: Path = Field(Path("data/orggraph.lbug"), description="embedded engine: database directory")
     embedded_buffer_mb: int = Field(1024, ge=64, description="embedded engine: page cache in MiB")
+    embedded_connections: int | None = Field(None, ge=1, le=64, description="embedded engine: queries run at once (more "
+                                             "wait); default one per 256 MiB of page cache")
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="bolt:// for one server, neo4j:// for a cluster")
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = Field(None, description="leave unset when the server has auth off")
@@ -34,8 +37,17 @@ class Settings(BaseSettings):
     neo4j_pool_size: int = Field(100, ge=1)
     neo4j_connection_timeout_s: float = Field(15.0, gt=0)
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
+    neo4j_retry_s: float = Field(15.0, ge=0, description="how long a query is retried while Neo4j is unreachable, "
+                                 "before the API answers 503")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # Security (docs/security.md). Keys are configured when the keys file exists or ORGGRAPH_API_KEYS is set.
+    api_keys_file: Path | None = Field(Path("data/api-keys.jsonl"), description="API keys, one JSON record a line "
+                                       "(written by `orggraph keys create`); only hashes are stored")
+    api_keys: list[ApiKeyRecord] = Field(default_factory=list, description="more key records, as a JSON list")
+    audit_log: Path = Field(Path("data/audit.jsonl"), description="JSON lines: who read member data or ran raw Cypher")
+    cypher_timeout_s: float = Field(10.0, gt=0, le=600, description="time limit of an admin console query")
+    cypher_max_rows: int = Field(1000, ge=1, le=100_000, description="rows an admin console query returns at most")
 
     def open_engine(self, *, read_only: bool = False) -> GraphEngine:
         """Open the configured engine. The caller closes it."""
@@ -46,11 +58,12 @@ class Settings(BaseSettings):
             return Neo4jEngine(
                 self.neo4j_uri, auth=auth, database=self.neo4j_database, timeout_s=self.query_timeout_s,
                 max_pool_size=self.neo4j_pool_size, connection_timeout_s=self.neo4j_connection_timeout_s,
+                retry_s=self.neo4j_retry_s,
             )
         from graph.ladybug_engine import LadybugEngine
 
         return LadybugEngine(self.db_path, read_only=read_only, buffer_pool_mb=self.embedded_buffer_mb,
-                             timeout_s=self.query_timeout_s)
+                             timeout_s=self.query_timeout_s, connections=self.embedded_connections)
 
 
 @lru_cache

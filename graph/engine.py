@@ -57,6 +57,18 @@ class GraphEngine(ABC):
         """Where the data lives, for health checks and logs (never secrets)."""
         return {"engine": self.kind}
 
+    def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str | None:
+        """What the engine's planner says ``query`` does (``r`` for read only), without running it;
+        ``None`` when the engine cannot tell (LadybugDB)."""
+        return None
+
+    def read_limited(self, query: str, params: Mapping[str, Any] | None = None, *, max_rows: int,
+                     timeout_s: float) -> tuple[list[str], list[Row], bool]:
+        """Run a read for a person (the admin console): return its columns, at most ``max_rows`` rows and
+        whether more were cut. Engines override this to stop fetching at the limit and to apply ``timeout_s``."""
+        rows = self.read(query, params)
+        return list(rows[0]) if rows else [], rows[:max_rows], len(rows) > max_rows
+
     def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
                       on_batch: Callable[[int], None] | None = None) -> int:
         """Run ``query`` once per batch of ``rows``, passed as ``$rows``; one transaction per batch.

@@ -1,16 +1,18 @@
 """The embedded engine: LadybugDB (a maintained fork of Kuzu), in-process, stored in one directory.
 
-Zero set-up, so it is the default. One ``Database`` per process; each thread gets its own
-``Connection`` (LadybugDB runs reads from several connections at once, and serializes writes).
+Zero set-up, so it is the default. One ``Database`` per process, with a small pool of ``Connection``s
+(LadybugDB runs reads from several connections at once, and serializes writes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +27,9 @@ from graph.values import from_ladybug, to_parameter
 
 DEFAULT_DB_PATH = Path("data/orggraph.lbug")
 COPY_PROGRESS_ROWS = 10_000
+MB_PER_CONNECTION = 256
+"""Page cache per pooled connection: each running query takes its working memory from the page cache, and
+the load test exhausted 512 MiB with 4 connections (shortest paths) but not with 2, nor 1 GiB with 4."""
 
 
 def _csv_cell(value: Any) -> str:
@@ -35,6 +40,10 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _out_of_buffer(exc: RuntimeError) -> bool:
+    return "Buffer manager exception" in str(exc)
 
 
 class LadybugEngine(GraphEngine):
@@ -50,13 +59,16 @@ class LadybugEngine(GraphEngine):
         Memory for the page cache; ``0`` lets LadybugDB choose (most of the machine's memory).
     timeout_s:
         Per-query time limit; ``0`` for none.
+    connections:
+        Most queries run at once (each on its own connection); more wait their turn. Default: one per
+        256 MiB of page cache (``MB_PER_CONNECTION``), 1 to 8; 4 when LadybugDB sizes the cache.
     """
 
     kind: ClassVar[str] = "embedded"
     dialect: ClassVar[str] = "ladybug"
 
     def __init__(self, path: str | Path = DEFAULT_DB_PATH, *, read_only: bool = False, buffer_pool_mb: int = 1024,
-                 timeout_s: float = 30.0) -> None:
+                 timeout_s: float = 30.0, connections: int | None = None) -> None:
         self.path = str(path)
         self.read_only = read_only
         self.timeout_ms = int(timeout_s * 1000)
@@ -66,44 +78,123 @@ class LadybugEngine(GraphEngine):
             self._db = ladybug.Database(self.path, read_only=read_only, buffer_pool_size=buffer_pool_mb * 1024 * 1024)
         except RuntimeError as exc:  # locked by another process, corrupt files, no permission
             raise EngineUnavailableError(f"cannot open the embedded database at {self.path}: {exc}") from exc
-        self._local = threading.local()
+        auto = min(8, max(1, buffer_pool_mb // MB_PER_CONNECTION)) if buffer_pool_mb else 4
+        self._max_connections = max(1, connections or auto)
+        self._idle: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
+        self._pool_lock = threading.Lock()
+        self._alone_lock = threading.Lock()
         self._connections: list[ladybug.Connection] = []
         self._write_lock = threading.Lock()
         self._closed = False
 
     # -- connections ---------------------------------------------------------------------------
 
-    def _connection(self) -> ladybug.Connection:
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[ladybug.Connection]:
+        """Borrow one of at most ``connections`` connections (waiting when all are busy).
+
+        A pool, not one connection per thread: every LadybugDB connection keeps working memory in the
+        one buffer pool, so a server's many threads (FastAPI's pool has 40) exhausted it under load,
+        even with queries taken one at a time."""
         if self._closed:
             raise EngineUnavailableError("the embedded engine is closed")
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._new_connection() or self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put(conn)
+
+    def _new_connection(self) -> ladybug.Connection | None:
+        """A new connection, or ``None`` when the pool is full."""
+        with self._pool_lock:
+            if len(self._connections) >= self._max_connections:
+                return None
             conn = ladybug.Connection(self._db)
             if self.timeout_ms:
                 conn.set_query_timeout(self.timeout_ms)
-            self._local.conn = conn
             self._connections.append(conn)
-        return conn
+            return conn
 
     def _execute(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
         query, given = inline_nulls(query, check_parameters(query, params))
         values = {k: to_parameter(v) for k, v in given.items()}
         try:
-            result = self._connection().execute(query, values)
+            with self._connection() as conn:
+                return self._run(conn, query, values)
         except RuntimeError as exc:
-            raise QueryError(str(exc)) from exc
+            if not _out_of_buffer(exc):
+                raise QueryError(str(exc)) from exc
+        # The buffer pool was full with other queries' working memory: run again, alone.
+        try:
+            with self._alone() as conn:
+                return self._run(conn, query, values)
+        except RuntimeError as exc:
+            if not _out_of_buffer(exc):
+                raise QueryError(str(exc)) from exc
+            raise EngineUnavailableError(f"the embedded database's page cache is too small for this query "
+                                         f"(raise ORGGRAPH_EMBEDDED_BUFFER_MB): {exc}") from exc
+
+    @staticmethod
+    def _run(conn: ladybug.Connection, query: str, values: dict[str, Any]) -> list[Row]:
+        result = conn.execute(query, values)
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
         for res in results:  # several statements give several results; the last one answers
             columns = res.get_column_names()
-            rows = [dict(zip(columns, (from_ladybug(v) for v in values_), strict=True)) for values_ in res.get_all()]
+            rows = [dict(zip(columns, (from_ladybug(v) for v in row), strict=True)) for row in res.get_all()]
             res.close()
         return rows
+
+    @contextlib.contextmanager
+    def _alone(self) -> Iterator[ladybug.Connection]:
+        """Borrow every connection of the pool and run on one: no other query runs meanwhile."""
+        with self._alone_lock:
+            held: list[ladybug.Connection] = []
+            try:
+                while len(held) < self._max_connections:
+                    try:
+                        held.append(self._idle.get_nowait())
+                    except queue.Empty:
+                        held.append(self._new_connection() or self._idle.get())
+                yield held[0]
+            finally:
+                for conn in held:
+                    self._idle.put(conn)
 
     # -- GraphEngine -----------------------------------------------------------------------------
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._execute(query, params)
+
+    def read_limited(self, query: str, params: Mapping[str, Any] | None = None, *, max_rows: int,
+                     timeout_s: float) -> tuple[list[str], list[Row], bool]:
+        query, given = inline_nulls(query, check_parameters(query, params))
+        values = {k: to_parameter(v) for k, v in given.items()}
+        with self._connection() as conn:  # borrowed alone, so its timeout can be changed for one query
+            conn.set_query_timeout(max(1, int(timeout_s * 1000)))
+            try:
+                result = conn.execute(query, values)
+            except RuntimeError as exc:
+                raise QueryError(str(exc)) from exc
+            finally:
+                conn.set_query_timeout(self.timeout_ms)
+            if isinstance(result, list):
+                for res in result:
+                    res.close()
+                raise QueryError("only one statement may run at a time")
+            columns = result.get_column_names()
+            rows: list[Row] = []
+            truncated = False
+            while result.has_next():
+                if len(rows) == max_rows:
+                    truncated = True
+                    break
+                rows.append(dict(zip(columns, (from_ladybug(v) for v in result.get_next()), strict=True)))
+            result.close()
+        return columns, rows, truncated
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         if self.read_only:

@@ -207,6 +207,32 @@ class CompoundBody(Named):
     kind: BodyKind
 
 
+FactTolerance = Literal["exact", "about", "at_least", "at_most"]
+
+
+class Fact(Named):
+    """A published figure (e.g. "929个居民小区") with where it comes from and the query that computes it.
+
+    ``metric`` says how the catalog query's rows become one number: ``count`` (rows), ``sum:COL``,
+    ``distinct:COL``, ``first:COL``, ``pct:NUM/DEN`` (100 * sum NUM / sum DEN), ``pick:COL=VALUE:TARGET``
+    (TARGET of the row whose COL is VALUE). ``params`` is the query's parameters as JSON.
+    """
+
+    label: ClassVar[str] = "Fact"
+    zh: ClassVar[str] = "公开数据"
+    value: float
+    unit: Name
+    tolerance: FactTolerance = "exact"
+    margin: float = Field(default=0.0, ge=0, le=1, description="relative margin for 'about' (0.1 = 10 %)")
+    as_of: dt.date
+    publication: Text
+    sentence: Text
+    query: Name
+    params: Text = "{}"
+    metric: Name
+    gap: Text | None = None
+
+
 class Dataset(Named):
     """A loaded bundle: its scope and the date its data describes (written by the loader)."""
 
@@ -226,14 +252,15 @@ NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (
         District, Subdistrict, Community, Compound, Building, BusinessArea, Enterprise, PartyOrg,
-        Member, HometownGroup, Project, ServiceCenter, CompoundBody, Dataset,
+        Member, HometownGroup, Project, ServiceCenter, CompoundBody, Fact, Dataset,
     )
 }
 """Every node label, in load order (a label's relationships only point at earlier or equal labels)."""
 
 ID_PREFIXES: dict[str, str] = {
     "Compound": "cmp-", "Building": "bld-", "BusinessArea": "ba-", "Enterprise": "ent-", "PartyOrg": "org-",
-    "Member": "mem-", "HometownGroup": "htg-", "Project": "prj-", "ServiceCenter": "svc-", "CompoundBody": "body-", "Dataset": "ds-",
+    "Member": "mem-", "HometownGroup": "htg-", "Project": "prj-", "ServiceCenter": "svc-", "CompoundBody": "body-",
+    "Fact": "fact-", "Dataset": "ds-",
 }
 """Id prefix of each non-administrative label. Administrative units use bare NBS codes."""
 
@@ -371,9 +398,21 @@ class Leads(Rel):
     endpoints: ClassVar[tuple[tuple[str, str], ...]] = (("PartyOrg", "CompoundBody"),)
 
 
+class Describes(Rel):
+    """What a published fact is about (provenance: a community's view shows what was published on it)."""
+
+    type: ClassVar[str] = "DESCRIBES"
+    zh: ClassVar[str] = "描述"
+    endpoints: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("Fact", "District"), ("Fact", "Subdistrict"), ("Fact", "Community"), ("Fact", "PartyOrg"), ("Fact", "Building"),
+        ("Fact", "Compound"), ("Fact", "BusinessArea"),
+    )
+
+
 REL_MODELS: dict[str, type[Rel]] = {
     m.type: m
-    for m in (PartOf, LocatedIn, ReportsTo, Covers, MemberOf, ReserveFor, LivesIn, WorksAt, BelongsTo, Serves, RunBy, Claimed, Leads)
+    for m in (PartOf, LocatedIn, ReportsTo, Covers, MemberOf, ReserveFor, LivesIn, WorksAt, BelongsTo, Serves, RunBy, Claimed, Leads,
+              Describes)
 }
 """Every relationship type."""
 
@@ -423,3 +462,16 @@ def check_id(label: str, value: str) -> str | None:
     if not value.startswith(prefix):
         return f"a {label} id must start with '{prefix}'"
     return None
+
+
+def label_for_id(value: str) -> str | None:
+    """The label an id belongs to, read from its form (NBS code length or prefix); ``None`` if no label fits.
+
+    Ids are graph-wide unique *and* say their label, so a lookup can use the label's index.
+
+    >>> label_for_id("440303002003"), label_for_id("org-luohu"), label_for_id("x-1")
+    ('Community', 'PartyOrg', None)
+    """
+    if value.isdigit():
+        return next((label for label, n in NBS_CODE_LENGTHS.items() if len(value) == n), None)
+    return next((label for label, prefix in ID_PREFIXES.items() if value.startswith(prefix)), None)

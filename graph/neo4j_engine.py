@@ -3,26 +3,45 @@
 * One driver per engine (and one engine per process): the driver owns the connection pool.
 * ``execute_query`` gives managed transactions with retries on transient errors, and its bookmark
   manager makes a read after a write see the write, also on a cluster.
-* Reads are routed as reads, so on a ``neo4j://`` cluster they go to secondaries.
+* Reads run in read transactions of READ sessions: on a ``neo4j://`` cluster they go to secondaries, and
+  on any server a write inside them fails (``Neo.ClientError.Statement.AccessMode``) instead of running.
 * ``database_`` is always passed, which saves a round trip to resolve the home database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cache
+from itertools import islice
 from typing import Any, ClassVar
 
 import neo4j
-from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j import GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, Query, RoutingControl, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
-from graph.cypher import check_parameters
-from graph.engine import GraphEngine, Row
+from graph.cypher import allowed_label, allowed_rel_type, check_parameters
+from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError
-from graph.schema import GraphSchema, neo4j_ddl
+from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl, stored_node_properties, stored_rel_properties
 from graph.values import from_neo4j, to_parameter
 
 _UNAVAILABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError, OSError)
+
+
+@cache
+def _create_nodes_query(label: str) -> str:
+    """``UNWIND $rows … CREATE`` nodes of ``label`` (and :Entity) with every stored property (a null sets none)."""
+    sets = ", ".join(f"n.{p} = r.{p}" for p in stored_node_properties(allowed_label(label)))
+    return f"UNWIND $rows AS r\nCREATE (n:{label}:{ENTITY_LABEL})\nSET {sets}"
+
+
+@cache
+def _create_rels_query(rel_type: str, source_label: str, target_label: str) -> str:
+    """``UNWIND $rows … CREATE`` one ``rel_type`` relationship per row between existing nodes."""
+    sets = ", ".join(f"x.{p} = r.{p}" for p in stored_rel_properties(allowed_rel_type(rel_type)))
+    return (f"UNWIND $rows AS r\nMATCH (a:{allowed_label(source_label)} {{id: r.source}})\n"
+            f"MATCH (b:{allowed_label(target_label)} {{id: r.target}})\nCREATE (a)-[x:{rel_type}]->(b)\nSET {sets}")
 
 
 class Neo4jEngine(GraphEngine):
@@ -74,10 +93,90 @@ class Neo4jEngine(GraphEngine):
         return [{k: from_neo4j(record[k]) for k in keys} for record in records]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        return self._run(query, params, RoutingControl.READ)
+        # execute_query's READ routing is only a routing hint; a READ session with execute_read makes the
+        # server itself refuse any write, and the shared bookmark manager still shows reads earlier writes.
+        values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+
+        @unit_of_work(timeout=self.timeout_s)
+        def work(tx: ManagedTransaction) -> list[Row]:
+            result = tx.run(query, values)  # type: ignore[arg-type,unused-ignore]  # text comes from the catalog
+            keys = result.keys()
+            return [{k: from_neo4j(record[k]) for k in keys} for record in result]
+
+        with self._errors(), self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                                  bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
+            return session.execute_read(work)
+
+    def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str:
+        """What Neo4j's planner says the query does, without running it (``EXPLAIN``): ``r`` read only,
+        ``rw`` read and write, ``w`` write only, ``s`` schema or administration."""
+        values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+        with self._errors(), self._console_session() as session:
+            summary = session.run(f"EXPLAIN {query}", values).consume()  # type: ignore[arg-type,unused-ignore]
+        return str(summary.query_type)
+
+    def read_limited(self, query: str, params: Mapping[str, Any] | None = None, *, max_rows: int,
+                     timeout_s: float) -> tuple[list[str], list[Row], bool]:
+        values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+        with self._errors(), self._console_session() as session:
+            tx = session.begin_transaction(timeout=timeout_s)
+            try:
+                result = tx.run(query, values)  # type: ignore[arg-type,unused-ignore]
+                keys = list(result.keys())
+                records = result.fetch(max_rows + 1)  # stop pulling at the limit: a huge result is never fetched
+            finally:
+                tx.close()  # rolls back: nothing to keep from a read
+        rows = [{k: from_neo4j(record[k]) for k in keys} for record in records[:max_rows]]
+        return keys, rows, len(records) > max_rows
+
+    def _console_session(self) -> neo4j.Session:
+        # Notifications are off: the driver would log them with the query text, which a person typed.
+        return self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                    notifications_min_severity=NotificationMinimumSeverity.OFF)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Map the driver's errors to the engine's: unreachable (503 in the API) or a rejected query."""
+        try:
+            yield
+        except _UNAVAILABLE as exc:
+            raise EngineUnavailableError(f"Neo4j at {self.uri} is unreachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise QueryError(exc.message or str(exc)) from exc
+        except neo4j_errors.DriverError as exc:
+            raise EngineUnavailableError(f"Neo4j at {self.uri}: {exc}") from exc
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run(query, params, RoutingControl.WRITE)
+
+    def bulk_insert_nodes(self, query: str, label: str, rows: Iterable[Mapping[str, Any]], *,
+                          batch_size: int = DEFAULT_BATCH_SIZE, on_batch: Callable[[int], None] | None = None) -> int:
+        """Into a database without nodes of ``label``: ``CREATE`` rather than ``MERGE`` (no index lookup per
+        row; the uniqueness constraints still hold), the loader's rows sent as they are (plain values)."""
+        return self._write_rows(_create_nodes_query(label), rows, batch_size, on_batch)
+
+    def bulk_insert_rels(self, query: str, rel_type: str, source_label: str, target_label: str,
+                         rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                         on_batch: Callable[[int], None] | None = None) -> int:
+        """Into a database without ``rel_type`` relationships: ``CREATE`` one per (validated, unique) row."""
+        return self._write_rows(_create_rels_query(rel_type, source_label, target_label), rows, batch_size, on_batch)
+
+    def _write_rows(self, query: str, rows: Iterable[Mapping[str, Any]], batch_size: int,
+                    on_batch: Callable[[int], None] | None) -> int:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        total = 0
+        it = iter(rows)
+        with self._errors():
+            while batch := list(islice(it, batch_size)):
+                if not all(isinstance(row, dict) for row in batch):
+                    batch = [dict(row) for row in batch]
+                self._driver.execute_query(Query(query, timeout=self.timeout_s),  # type: ignore[arg-type,unused-ignore]
+                                           {"rows": batch}, routing_=RoutingControl.WRITE, database_=self.database)
+                total += len(batch)
+                if on_batch:
+                    on_batch(len(batch))
+        return total
 
     def create_schema(self) -> None:
         for statement in neo4j_ddl():

@@ -6,32 +6,37 @@
   changed row updates in place.
 * ``sync`` also removes the nodes and relationships of the bundle's scope that the bundle no
   longer holds (every node and relationship records the ``scope`` that loaded it).
-* Streaming: files are read row by row, twice (validate, then write); only ids are kept in memory.
+* Streaming: files are read row by row, once: the validator keeps the valid rows in an on-disk spool
+  (``loaders.spool``) that the writers replay; only ids are kept in memory.
 """
 
 from __future__ import annotations
 
-import pickle
+import itertools
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from graph.engine import GraphEngine
-from graph.model import NODE_MODELS, REL_MODELS
+from graph.model import NODE_MODELS, REL_MODELS, label_for_id
 from loaders.bundle import Manifest, iter_manifest_files
+from loaders.lock import holding_load_lock
 from loaders.problems import Problem, write_rejects_csv
-from loaders.validate import ValidationReport, iter_valid_records, validate_bundle
+from loaders.spool import RecordSpool
+from loaders.validate import ValidationReport, record_fields, validate_bundle
 from loaders.writes import (
     delete_nodes_query,
     delete_rels_query,
+    label_ids_query,
     merge_nodes_query,
     merge_rels_query,
     node_row,
-    rel_row,
+    node_rows,
+    rel_rows,
     scoped_ids_query,
     scoped_rels_query,
 )
@@ -81,32 +86,67 @@ class LoadResult:
         return sum(self.written.values())
 
 
-class GraphIds(Mapping[str, str]):
-    """Ids already in the graph, looked up one at a time when a relationship points outside the bundle."""
+PREFETCH_AFTER = 256
+"""Lookups of one label after which :class:`GraphIds` fetches every id of that label at once."""
 
-    def __init__(self, engine: GraphEngine) -> None:
+
+class GraphIds(Mapping[str, str]):
+    """Ids already in the graph, for the validator (which asks about every id of the bundle).
+
+    An id's form names its label. The first lookups of a label ask the graph for one id each; once a
+    label has needed ``PREFETCH_AFTER`` of them, every id of that label is fetched in one query, so a
+    big bundle loaded over a big graph costs a few queries, not one per row (memory: the ids, as the
+    validator's own). ``empty`` says the graph holds nothing: then nothing is asked at all.
+    """
+
+    def __init__(self, engine: GraphEngine, *, empty: bool = False) -> None:
         self._engine = engine
+        self._empty = empty
         self._seen: dict[str, str | None] = {}
+        self._lookups: dict[str, int] = defaultdict(int)
+        self._all: dict[str, frozenset[str]] = {}
 
     def __getitem__(self, node_id: str) -> str:
-        if node_id not in self._seen:
-            rows = run_query(self._engine, "entity_by_id", {"id": node_id})
-            self._seen[node_id] = rows[0]["n"]["label"] if rows else None
-        label = self._seen[node_id]
-        if label is None:
+        if self._empty:
             raise KeyError(node_id)
-        return label
+        label = label_for_id(node_id)  # the id's form names its label; an id of no known form is unknown
+        if label is not None and label in self._all:
+            if node_id in self._all[label]:
+                return label
+            raise KeyError(node_id)
+        if node_id not in self._seen:
+            if label is not None and self._lookups[label] >= PREFETCH_AFTER:
+                self._all[label] = frozenset(r["id"] for r in self._engine.read(label_ids_query(label)))
+                return self[node_id]
+            if label is not None:
+                self._lookups[label] += 1
+            rows = run_query(self._engine, "entity_by_id", {"id": node_id}, label=label) if label else []
+            self._seen[node_id] = rows[0]["n"]["label"] if rows else None
+        found = self._seen[node_id]
+        if found is None:
+            raise KeyError(node_id)
+        return found
+
+    def get(self, node_id: str, default: Any = None) -> Any:
+        if self._empty:  # the validator asks about every id of a bundle: no exception per row on a fresh load
+            return default
+        try:
+            return self[node_id]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
-        return iter(k for k, v in self._seen.items() if v is not None)
+        seen = (k for k, v in self._seen.items() if v is not None)
+        return itertools.chain(seen, *(ids - self._seen.keys() for ids in self._all.values()))
 
     def __len__(self) -> int:
-        return sum(v is not None for v in self._seen.values())
+        return sum(1 for _ in self)
 
     def __bool__(self) -> bool:
         return True  # the graph may know any id, even before the first lookup
 
 
+@holding_load_lock  # one load at a time per database (loaders/lock.py)
 def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = False, sync: bool = False,
                 batch_size: int = 5000, rejects_path: Path | None = None, progress: Progress | None = None) -> LoadResult:
     """Validate the bundle at ``root`` and write it into ``engine``; see the module docstring."""
@@ -114,9 +154,29 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
     progress = progress or NoProgress()
     started = time.perf_counter()
     engine.create_schema()
+    # Into an empty database the engine may bulk-insert (LadybugDB's COPY), which is only correct when
+    # nothing is there to merge with (the bundle is validated first, so its ids are unique); and then
+    # the validator need not ask the graph about any id.
+    fresh = engine.is_empty()
     progress.start("validating", None)
-    report = validate_bundle(root, GraphIds(engine))
-    validated = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="orggraph-spool-") as spool_dir:
+        spool = RecordSpool(spool_dir)  # the valid rows as validated: the bundle is read once
+        try:
+            report = validate_bundle(root, GraphIds(engine, empty=fresh), spool=spool)
+            validated = time.perf_counter()
+            result = _write(engine, root, report, skip_invalid=skip_invalid, sync=sync, batch_size=batch_size,
+                            rejects_path=rejects_path, progress=progress, fresh=fresh)
+        finally:
+            spool.close()
+    finished = time.perf_counter()
+    result.seconds = finished - started
+    result.validate_seconds = validated - started
+    result.write_seconds = finished - validated
+    return result
+
+
+def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_invalid: bool, sync: bool, batch_size: int,
+           rejects_path: Path | None, progress: Progress, fresh: bool) -> LoadResult:
     rejects_path = rejects_path or root / "rejects.csv"
     if not report.ok:
         write_rejects_csv(rejects_path, report.log)
@@ -127,18 +187,15 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
     result = LoadResult(engine=engine.kind, manifest=manifest, problems=report.problems,
                         rejects_path=rejects_path if report.problems else None)
     scope = manifest.scope
-    # Into an empty database the engine may bulk-insert (LadybugDB's COPY), which is only correct
-    # when nothing is there to merge with. The bundle was validated, so ids are unique.
-    fresh = engine.is_empty()
     written_labels: set[str] = set()  # a label split over two files is bulk-inserted from the first only
     written_types: set[str] = set()
     bundle_rels: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for bundle_file in iter_manifest_files(manifest):
         progress.start(bundle_file.name, report.counts.get(bundle_file.name))
-        records = (record for _, record in iter_valid_records(root, bundle_file, report))
+        written = 0
         if bundle_file.kind == "node":
             label = bundle_file.name
-            rows = (node_row(label, r, scope) for r in records)
+            rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
             query = merge_nodes_query(engine.dialect, label)
             if fresh and label not in written_labels:
                 written = engine.bulk_insert_nodes(query, label, rows, batch_size=batch_size, on_batch=progress.advance)
@@ -146,83 +203,34 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
                 written = engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
             written_labels.add(label)
         else:
-            keys = bundle_rels[bundle_file.name] if sync else None
-            written = _write_rels(engine, bundle_file.name, records, scope, batch_size, progress, keys,
-                                  fresh=fresh and bundle_file.name not in written_types)
-            written_types.add(bundle_file.name)
+            rel_type = bundle_file.name
+            keys = bundle_rels[rel_type] if sync else None
+            bulk = fresh and rel_type not in written_types  # a type split over two files is bulk-inserted from the first only
+            for pair in report.spooled_pairs(bundle_file):  # each (source label, target label) pair is its own query
+                values: Iterable[tuple[Any, ...]] = report.spooled_values(bundle_file, pair)
+                if keys is not None:
+                    values = _noting_keys(values, keys)
+                rows = rel_rows(rel_type, record_fields(bundle_file), values, scope)
+                query = merge_rels_query(engine.dialect, rel_type, *pair)
+                if bulk:
+                    written += engine.bulk_insert_rels(query, rel_type, *pair, rows, batch_size=batch_size,
+                                                       on_batch=progress.advance)
+                else:
+                    written += engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
+            written_types.add(rel_type)
         result.written[bundle_file.name] = result.written.get(bundle_file.name, 0) + written
     _write_dataset_node(engine, manifest)
     if sync:
         progress.start("removing what the bundle no longer holds", None)
         result.removed = _sync(engine, scope, set(report.id_labels), bundle_rels, batch_size)
-    finished = time.perf_counter()
-    result.seconds = finished - started
-    result.validate_seconds = validated - started
-    result.write_seconds = finished - validated
     return result
 
 
-def _write_rels(engine: GraphEngine, rel_type: str, records: Iterator[dict[str, Any]], scope: str, batch_size: int,
-                progress: Progress, keys: set[tuple[str, str]] | None, *, fresh: bool) -> int:
-    """Relationship rows of one type, per (source label, target label): each pair is its own query.
-
-    Merging sends a batch as soon as a pair has ``batch_size`` rows; a fresh bulk insert first
-    sorts the rows into one spool file per pair, then inserts each.
-    """
-    if fresh:
-        return _bulk_rels(engine, rel_type, records, scope, progress, keys)
-    pending: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    written = 0
-
-    def flush(pair: tuple[str, str]) -> None:
-        nonlocal written
-        batch = pending.pop(pair)
-        engine.write(merge_rels_query(engine.dialect, rel_type, *pair), {"rows": batch})
-        written += len(batch)
-        progress.advance(len(batch))
-
-    for record in records:
-        pair = (record["source_label"], record["target_label"])
-        pending[pair].append(rel_row(rel_type, record, scope))
-        if keys is not None:
-            keys.add((record["source"], record["target"]))
-        if len(pending[pair]) >= batch_size:
-            flush(pair)
-    for pair in list(pending):
-        flush(pair)
-    return written
-
-
-def _bulk_rels(engine: GraphEngine, rel_type: str, records: Iterator[dict[str, Any]], scope: str, progress: Progress,
-               keys: set[tuple[str, str]] | None) -> int:
-    with tempfile.TemporaryDirectory(prefix="orggraph-spool-") as tmp:
-        spools: dict[tuple[str, str], Any] = {}
-        try:
-            for record in records:
-                pair = (record["source_label"], record["target_label"])
-                if pair not in spools:
-                    spools[pair] = open(Path(tmp) / f"{len(spools)}.pickle", "wb")  # noqa: SIM115 - closed below
-                pickle.dump(rel_row(rel_type, record, scope), spools[pair])
-                if keys is not None:
-                    keys.add((record["source"], record["target"]))
-        finally:
-            for handle in spools.values():
-                handle.close()
-        written = 0
-        for pair, handle in spools.items():
-            rows = _unpickle(Path(handle.name))
-            written += engine.bulk_insert_rels(merge_rels_query(engine.dialect, rel_type, *pair), rel_type, *pair, rows,
-                                               on_batch=progress.advance)
-        return written
-
-
-def _unpickle(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, "rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)
-            except EOFError:
-                return
+def _noting_keys(values: Iterable[tuple[Any, ...]], keys: set[tuple[str, str]]) -> Iterator[tuple[Any, ...]]:
+    """Pass relationship values through, noting each (source, target) for ``sync``."""
+    for v in values:
+        keys.add((v[0], v[1]))
+        yield v
 
 
 def _write_dataset_node(engine: GraphEngine, manifest: Manifest) -> None:

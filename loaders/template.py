@@ -65,7 +65,7 @@ def example_row(kind: Literal["node", "rel"], name: str) -> dict[str, Any]:
         elif allowed:
             row[field_name] = allowed[0]
         else:
-            defaults: dict[type, Any] = {bool: False, int: 1, dt.date: dt.date(2018, 12, 28), str: "示例"}
+            defaults: dict[type, Any] = {bool: False, int: 1, float: 1.0, dt.date: dt.date(2018, 12, 28), str: "示例"}
             row[field_name] = defaults[_property_type(kind, name, field_name)]
     model.model_validate(row)  # a template example that does not validate is a bug here
     return row

@@ -17,12 +17,14 @@ place->community links and a 64-bit hash per relationship row for the duplicate 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import operator
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -31,6 +33,7 @@ from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, node_prope
 from loaders.bundle import MANIFEST_NAME, BundleFile, Manifest, iter_manifest_files, read_manifest
 from loaders.problems import DEFAULT_PROBLEM_LIMIT, Problem, ProblemLog
 from loaders.readers import DEFAULT_MAX_FIELD, Row, RowReader, problem_file
+from loaders.spool import RecordSpool
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]*")
@@ -52,6 +55,8 @@ class ValidationReport:
     id_labels: dict[str, str] = field(default_factory=dict)
     rejected_ids: set[str] = field(default_factory=set)
     known_ids: Mapping[str, str] = field(default_factory=dict)
+    spool: RecordSpool | None = None
+    """The valid rows as validated, when ``validate_bundle`` was given a spool (see :meth:`valid_records`)."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -75,15 +80,55 @@ class ValidationReport:
         """Whether that row of that file has a problem (and is skipped by ``iter_valid_records``)."""
         return self.log.is_rejected(problem_file(bundle_file), row)
 
+    def spooled_values(self, bundle_file: BundleFile, pair: tuple[str, str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """The valid rows of a file (of a relationship file: between one ``pair`` of labels) from the spool,
+        as tuples in :func:`record_fields` order, in file order. Needs a report made with a spool."""
+        if self.spool is None:
+            raise ValueError("this report has no spool: pass one to validate_bundle")
+        file = problem_file(bundle_file)
+        rejected = self.log.rejected_rows(file)
+        if bundle_file.kind == "node":
+            return self.spool.node_values(file, rejected)
+        if pair is None:
+            return itertools.chain.from_iterable(self.spool.rel_values(file, p, rejected) for p in self.spool.rel_pairs(file))
+        return self.spool.rel_values(file, pair, rejected)
+
+    def spooled_pairs(self, bundle_file: BundleFile) -> list[tuple[str, str]]:
+        """The (source label, target label) pairs of the spooled rows of a relationship file."""
+        if self.spool is None:
+            raise ValueError("this report has no spool: pass one to validate_bundle")
+        return self.spool.rel_pairs(problem_file(bundle_file))
+
+    def valid_records(self, bundle_file: BundleFile) -> Iterator[dict[str, Any]]:
+        """The records of one file that have no problem, as ``iter_valid_records`` gives them (without row numbers).
+
+        From the spool when there is one (the rows exactly as validated, nothing read twice), otherwise
+        by reading the file again.
+        """
+        if self.spool is None:
+            return (record for _, record in iter_valid_records(self.root, bundle_file, self))
+        fields = record_fields(bundle_file)
+        return (dict(zip(fields, values, strict=True)) for values in self.spooled_values(bundle_file))
+
 
 def validate_bundle(root: str | Path, known_ids: Mapping[str, str] | None = None, *,
-                    max_problems: int = DEFAULT_PROBLEM_LIMIT, max_field: int = DEFAULT_MAX_FIELD) -> ValidationReport:
+                    max_problems: int = DEFAULT_PROBLEM_LIMIT, max_field: int = DEFAULT_MAX_FIELD,
+                    spool: RecordSpool | None = None) -> ValidationReport:
     """Run every check over the bundle in ``root`` and return all problems found.
 
     ``known_ids`` maps ids already in the graph to their labels: relationships may point at them.
+    With a ``spool``, every row that passes its checks is kept there for the writer
+    (:meth:`ValidationReport.valid_records`), so the bundle is read and validated once.
     Never raises on bad data, even a bad manifest: that too becomes a problem.
     """
-    return _Validator(Path(root), known_ids or {}, max_problems, max_field).run()
+    return _Validator(Path(root), known_ids or {}, max_problems, max_field, spool).run()
+
+
+def record_fields(bundle_file: BundleFile) -> tuple[str, ...]:
+    """The keys of the records of a bundle file, in order: the model's fields, plus the end labels of a relationship."""
+    if bundle_file.kind == "node":
+        return tuple(NODE_MODELS[bundle_file.name].model_fields)
+    return (*REL_MODELS[bundle_file.name].model_fields, "source_label", "target_label")
 
 
 def iter_valid_records(root: str | Path, bundle_file: BundleFile, report: ValidationReport | None = None, *,
@@ -127,6 +172,37 @@ def _field_kinds(bundle_file: BundleFile) -> Mapping[str, type]:
     if bundle_file.kind == "node":
         return node_properties(bundle_file.name)
     return rel_properties(bundle_file.name)
+
+
+class _Plan(NamedTuple):
+    """What the per-row checks of one file need, worked out once per file."""
+
+    kinds: Mapping[str, type]
+    bools: tuple[str, ...]
+    dates: tuple[str, ...]
+    ints: tuple[str, ...]
+    validate: Any  # the model's pydantic-core validate_python
+
+
+def _plan(bundle_file: BundleFile) -> _Plan:
+    kinds = _field_kinds(bundle_file)
+    model: type[BaseModel] = NODE_MODELS[bundle_file.name] if bundle_file.kind == "node" else REL_MODELS[bundle_file.name]
+    return _Plan(kinds, tuple(c for c, k in kinds.items() if k is bool), tuple(c for c, k in kinds.items() if k is dt.date),
+                 tuple(c for c, k in kinds.items() if k is int), model.__pydantic_validator__.validate_python)
+
+
+def _prepare_fast(values: Row, plan: _Plan) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """:func:`_prepare`, with the per-column work only for the boolean and date columns (the same result)."""
+    data = {column: value for column, value in values.items() if value is not None}
+    for column in plan.dates:
+        value = data.get(column)
+        if value is not None and not _DATE.fullmatch(value):
+            return _prepare(values, plan.kinds)  # a bad date: the reference version reports it, in column order
+    for column in plan.bools:
+        value = data.get(column)
+        if value is not None and value in _BOOL_WORDS:
+            data[column] = _BOOL_WORDS[value]
+    return data, []
 
 
 def _prepare(values: Row, kinds: Mapping[str, type]) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -245,8 +321,10 @@ def _ids(values: frozenset[str]) -> str:
 class _Validator:
     """State of one validation run. Locations are packed as ``file_index << 32 | row`` to save memory."""
 
-    def __init__(self, root: Path, known: Mapping[str, str], max_problems: int, max_field: int) -> None:
+    def __init__(self, root: Path, known: Mapping[str, str], max_problems: int, max_field: int,
+                 spool: RecordSpool | None = None) -> None:
         self.root = root
+        self.spool = spool
         self.known = known
         self.max_field = max_field
         self.log = ProblemLog(limit=max_problems)
@@ -277,7 +355,8 @@ class _Validator:
             for bundle_file in self.covers_files:
                 self._covers_places(bundle_file)
         return ValidationReport(root=self.root, manifest=manifest, log=self.log, counts=self.counts,
-                                id_labels=self.id_labels, rejected_ids=set(self.rejected_ids), known_ids=self.known)
+                                id_labels=self.id_labels, rejected_ids=set(self.rejected_ids), known_ids=self.known,
+                                spool=self.spool)
 
     def _manifest(self) -> Manifest | None:
         try:
@@ -311,41 +390,56 @@ class _Validator:
             self.covers_files.append(bundle_file)
         model: type[Node] | type[Rel]
         model = NODE_MODELS[bundle_file.name] if bundle_file.kind == "node" else REL_MODELS[bundle_file.name]
-        kinds = _field_kinds(bundle_file)
+        plan = _plan(bundle_file)
         reader = RowReader(self.root, bundle_file, self.log, max_field=self.max_field)
+        spool, log, is_node, name = self.spool, self.log, bundle_file.kind == "node", bundle_file.name
+        values_of = operator.attrgetter(*model.model_fields)  # the record's values in field order, at C speed
         for row_number, values in reader:
-            self.counts[bundle_file.name] += 1
+            self.counts[name] += 1
             packed = file_index << 32 | row_number
-            record = self._check_row(model, kinds, reader, file, row_number, values)
-            if bundle_file.kind == "node":
-                self._node(bundle_file.name, file, row_number, packed, values, record)
+            record = self._check_row(model, plan, reader, file, row_number, values)
+            if is_node:
+                self._node(name, file, row_number, packed, values, record)
+                if spool is not None and record is not None and not log.is_rejected(file, row_number):
+                    spool.add_node(file, row_number, values_of(record))
             else:
-                self._rel(bundle_file.name, file, row_number, packed, values, record)
+                self._rel(name, file, row_number, packed, values, record)
+                if spool is not None and record is not None and not log.is_rejected(file, row_number):
+                    fields = values_of(record)  # a relationship's fields start with source and target
+                    source_label, target_label = self.label_of(fields[0]), self.label_of(fields[1])
+                    spool.add_rel(file, (str(source_label), str(target_label)), row_number, (*fields, source_label, target_label))
 
-    def _check_row(self, model: type[BaseModel], kinds: Mapping[str, type], reader: RowReader, file: str,
+    def label_of(self, node_id: str | None) -> str | None:
+        """As :meth:`ValidationReport.label_of`: the bundle's label of an id, else the graph's."""
+        if node_id is None:
+            return None
+        return self.id_labels.get(node_id) or self.known.get(node_id)
+
+    def _check_row(self, model: type[BaseModel], plan: _Plan, reader: RowReader, file: str,
                    row_number: int, values: Row) -> BaseModel | None:
         """Validate one row against its model, reporting every error; return the record or ``None``."""
         reader_rejected = self.log.is_rejected(file, row_number)
-        data, errors = _prepare(values, kinds)
+        data, errors = _prepare_fast(values, plan)
         for bad_column, why in errors:
             self.log.add(file, row_number, bad_column, why)
-        silent = {c for c, _ in errors} | set(reader.missing_columns)
         record: BaseModel | None = None
         try:
-            record = model.model_validate(data)
+            record = plan.validate(data)  # model.model_validate(data), without its Python-level wrapper
         except ValidationError as exc:
+            silent = {c for c, _ in errors} | set(reader.missing_columns)
             for error in exc.errors():
                 column, reason = _humanize(model, error)
                 if error["type"] == "missing" and (column in silent or (reader_rejected and column not in values)):
                     continue  # already said once: the header lacks the column, or the reader dropped the value
                 self.log.add(file, row_number, column, reason)
         if record is not None:
-            for name, kind in kinds.items():
+            for name in plan.ints:
                 value = getattr(record, name, None)
-                if kind is int and isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+                if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
                     self.log.add(file, row_number, name, f"{name}: {_show(values.get(name))} is too large (the database stores "
                                                          "64-bit integers)")
                     record = None
+                    break  # the record is gone: the reference version reported only the first
         if record is None or errors or reader_rejected:
             self.log.reject(file, row_number)
             return None
@@ -411,10 +505,12 @@ class _Validator:
 
     def _end(self, file: str, row_number: int, column: str, node_id: str | None) -> str | None:
         """Resolve a relationship end to its label, reporting unknown or rejected ids."""
-        if node_id is None or not _valid_id(node_id):
-            return None  # missing or malformed: the model reported it
-        label = self.id_labels.get(node_id)
+        if node_id is None:
+            return None  # missing: the model reported it
+        label = self.id_labels.get(node_id)  # the bundle's ids were checked to be well-formed
         if label is None:
+            if not _valid_id(node_id):
+                return None  # malformed: the model reported it
             label = self.known.get(node_id)
             if label is None:
                 where = "in this bundle nor in the graph" if self.known else "in this bundle"

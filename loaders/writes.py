@@ -7,6 +7,7 @@ load of the same rows change nothing, and a changed row update its properties in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +61,29 @@ def rel_row(rel_type: str, record: dict[str, Any], scope: str | None) -> dict[st
     row.update({p: record.get(p) for p in stored_rel_properties(rel_type)})
     row["scope"] = scope
     return row
+
+
+def node_rows(label: str, fields: tuple[str, ...], values: Iterable[tuple[Any, ...]], scope: str | None) -> Iterator[dict[str, Any]]:
+    """:func:`node_row` of each record given as a tuple of values in ``fields`` order (the validator's spool)."""
+    columns = tuple(stored_node_properties(label))
+    if columns == (*fields, "scope"):  # the usual case: the row is the values plus the scope, at C speed
+        return (dict(zip(columns, (*v, scope), strict=True)) for v in values)
+    return (node_row(label, dict(zip(fields, v, strict=True)), scope) for v in values)
+
+
+def rel_rows(rel_type: str, fields: tuple[str, ...], values: Iterable[tuple[Any, ...]], scope: str | None) -> Iterator[dict[str, Any]]:
+    """:func:`rel_row` of each record given as a tuple of values in ``fields`` order (the validator's spool)."""
+    columns = ("source", "target", *stored_rel_properties(rel_type))
+    width = len(columns) - 1
+    if fields[:width] == columns[:-1] and columns[-1] == "scope" and "scope" not in fields:
+        return (dict(zip(columns, (*v[:width], scope), strict=True)) for v in values)
+    return (rel_row(rel_type, dict(zip(fields, v, strict=True)), scope) for v in values)
+
+
+@lru_cache
+def label_ids_query(label: str) -> str:
+    """Every id of the nodes of ``label`` (for the validator, when a bundle refers to many ids of the graph)."""
+    return f"MATCH (n:{allowed_label(label)}) RETURN n.id AS id"
 
 
 @lru_cache

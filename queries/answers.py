@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph.engine import GraphEngine, Row
-from graph.model import NODE_MODELS
+from graph.model import NODE_MODELS, label_for_id
 from queries.catalog import dataset_as_of, run_catalog
 
 Target = Literal["compound", "building", "enterprise"]
@@ -65,6 +65,46 @@ def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdis
     return answer
 
 
+def trend_dates(start: dt.date, end: dt.date, step: Literal["year", "quarter", "month"] = "year") -> list[dt.date]:
+    """``start``, then every step after it up to ``end``, and ``end`` itself.
+
+    >>> trend_dates(dt.date(2006, 8, 1), dt.date(2008, 12, 28))
+    [datetime.date(2006, 8, 1), datetime.date(2007, 8, 1), datetime.date(2008, 8, 1), datetime.date(2008, 12, 28)]
+    """
+    if end < start:
+        raise ValueError("the end of a trend is before its start")
+    months = {"year": 12, "quarter": 3, "month": 1}[step]
+    dates: list[dt.date] = []
+    n = 0
+    while True:
+        total = start.month - 1 + n * months
+        year, month = start.year + total // 12, total % 12 + 1
+        day = min(start.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+        current = dt.date(year, month, day)
+        if current > end:
+            break
+        dates.append(current)
+        n += 1
+    if dates[-1] != end:
+        dates.append(end)
+    return dates
+
+
+def coverage_trend(engine: GraphEngine, target: Target, start: dt.date, end: dt.date, *,
+                   step: Literal["year", "quarter", "month"] = "year", min_floors: int = 20,
+                   area: str | None = None) -> list[dict[str, Any]]:
+    """District-wide (or one subdistrict's, ``area``) coverage at each date of :func:`trend_dates`."""
+    level: Level = "subdistrict" if area else "district"
+    points = []
+    for as_of in trend_dates(start, end, step):
+        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors)["rows"]
+        row = next((r for r in rows if area is None or r["area_id"] == area), None)
+        empty = {"covered": 0, "rate": None}
+        points.append({"as_of": as_of, "total": row["total"] if row else 0,
+                       "organizational": row["organizational"] if row else empty, "work": row["work"] if row else empty})
+    return points
+
+
 @dataclass
 class Page:
     """One page of a list, with the total count so clients can page through it."""
@@ -100,6 +140,20 @@ class Neighborhood:
     omitted: int = 0
 
 
+def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> list[Row]:
+    """One neighborhood step from ``ids`` of any labels: ``neighbors_step`` per label and chunk of ids."""
+    by_label: dict[str, list[str]] = {}
+    for node_id in ids:
+        label = label_for_id(node_id)
+        if label is not None:
+            by_label.setdefault(label, []).append(node_id)
+    rows: list[Row] = []
+    for label, group in sorted(by_label.items()):
+        for start in range(0, len(group), chunk):
+            rows += run_catalog(engine, "neighbors_step", {"ids": group[start:start + chunk]}, label=label)
+    return rows
+
+
 def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, types: Iterable[str] | None = None,
               limit: int = MAX_NEIGHBORS) -> Neighborhood:
     """Walk ``depth`` steps (1-3) from ``center``, keeping nodes of ``types`` (labels), at most ``limit``.
@@ -116,7 +170,7 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
     for distance in range(1, depth + 1):
         if not frontier:
             break
-        step = run_catalog(engine, "neighbors_step", {"ids": frontier})
+        step = step_rows(engine, frontier)
         next_frontier: list[str] = []
         for row in sorted(step, key=lambda r: (r["node"]["id"], r["type"], r["source"], r["target"])):
             node = row["node"]
@@ -150,3 +204,46 @@ def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int
         step = [e for e in found if {e["source"], e["target"]} == {pair["source"], pair["target"]}]
         edges.append(min(step, key=lambda e: (e["type"], e["source"])))
     return {"length": rows[0]["length"], "nodes": nodes, "edges": edges}
+
+
+Scope = Literal["ego", "subtree", "subdistrict"]
+NETWORK_LABELS = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
+"""Labels of the organizational network: members are left out (too many, and personal)."""
+
+
+def subgraph(engine: GraphEngine, scope: Scope, entity: dict[str, Any], *, depth: int = 2, limit: int = 2000,
+             types: Iterable[str] | None = None) -> Neighborhood:
+    """A bounded subgraph for analytics and views.
+
+    * ``ego``: the neighborhood of ``entity`` to ``depth`` steps;
+    * ``subtree``: an org, every org below it, and the places, groups and projects they link to
+      (where joint committees and mobile branches make their cross-links);
+    * ``subdistrict``: what lies within ``depth`` steps of a subdistrict (default 3).
+    Members are left out unless ``types`` asks for them.
+    """
+    wanted = tuple(types) if types else NETWORK_LABELS
+    if scope != "subtree":
+        return neighbors(engine, entity, depth=depth, types=wanted, limit=limit)
+    orgs = run_catalog(engine, "org_subtree", {"id": entity["id"], "depth": 12})
+    nodes: dict[str, dict[str, Any]] = {entity["id"]: {**entity, "distance": 0}}
+    for org in orgs[:limit]:
+        nodes[org["id"]] = {"id": org["id"], "label": "PartyOrg", "name": org["name"], "level": org["level"],
+                            "distance": org["depth"]}
+    edges = {(o["id"], o["parent_id"], "REPORTS_TO") for o in orgs if o["id"] in nodes and o["parent_id"] in nodes}
+    omitted = max(0, len(orgs) - limit)
+    linked = [label for label in wanted if label != "PartyOrg"]
+    for row in step_rows(engine, sorted(nodes)):
+        node = row["node"]
+        if node["label"] not in linked:
+            continue
+        if node["id"] not in nodes:
+            if len(nodes) >= limit:
+                omitted += 1
+                continue
+            origin = row["source"] if row["source"] in nodes else row["target"]
+            nodes[node["id"]] = {**node, "distance": nodes[origin].get("distance", 0) + 1}
+        edges.add((row["source"], row["target"], row["type"]))
+    kept = sorted(e for e in edges if e[0] in nodes and e[1] in nodes)
+    return Neighborhood(center=nodes[entity["id"]], nodes=sorted(nodes.values(), key=lambda n: (n["distance"], n["id"])),
+                        edges=[{"source": a, "target": b, "type": t} for a, b, t in kept], truncated=omitted > 0,
+                        omitted=omitted)

@@ -16,11 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from graph.cypher import parameter_names
+from graph.cypher import allowed_label, parameter_names
 from graph.engine import GraphEngine, Row
+from graph.model import label_for_id
 
 QUERY_DIR = Path(__file__).parent
 DIALECTS = ("neo4j", "ladybug")
+LABEL_SLOT = "__LABEL__"
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|DETACH|LOAD|COPY|INSTALL|ATTACH|ALTER|IMPORT)\b", re.I)
 
 
@@ -49,9 +51,23 @@ class CatalogQuery:
 
         return SPECS[self.name].title_zh if self.name in SPECS else ""
 
-    def text_for(self, dialect: str) -> str:
-        """The text an engine of ``dialect`` runs."""
-        return self.overrides.get(dialect, self.text)
+    def text_for(self, dialect: str, label: str | None = None) -> str:
+        """The text an engine of ``dialect`` runs, with the label slot filled in when the query has one.
+
+        A query may name its start node's label as ``__LABEL__``: the caller passes a label of the
+        model (checked against the allow-list), so lookups by id use that label's index.
+        """
+        text = self.overrides.get(dialect, self.text)
+        if LABEL_SLOT in text:
+            if label is None:
+                raise ValueError(f"query {self.name} needs a label for {LABEL_SLOT}")
+            text = text.replace(LABEL_SLOT, allowed_label(label))
+        return text
+
+    @property
+    def labeled(self) -> bool:
+        """True when the query has a label slot (``__LABEL__``)."""
+        return any(LABEL_SLOT in t for t in (self.text, *self.overrides.values()))
 
     @property
     def parameters(self) -> list[str]:
@@ -102,9 +118,9 @@ def get_query(name: str) -> CatalogQuery:
     return catalog[name]
 
 
-def run_query(engine: GraphEngine, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+def run_query(engine: GraphEngine, name: str, params: Mapping[str, Any] | None = None, *, label: str | None = None) -> list[Row]:
     """Run catalog query ``name`` on ``engine`` (read-only) with parameters as they are, and return its rows."""
-    return engine.read(get_query(name).text_for(engine.dialect), params)
+    return engine.read(get_query(name).text_for(engine.dialect, label), params)
 
 
 def prepare_params(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -119,13 +135,43 @@ def prepare_params(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None
     params = model.cypher_params() if hasattr(model, "cypher_params") else model.model_dump()
     if "as_of" in params and params["as_of"] is None:
         params["as_of"] = dataset_as_of(engine)
-    used = parameter_names(get_query(name).text_for(engine.dialect))
+    used = get_query(name).parameters
     return {k: v for k, v in params.items() if k in used}
 
 
-def run_catalog(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> list[Row]:
-    """Run catalog query ``name`` with validated parameters and defaults filled in."""
-    return run_query(engine, name, prepare_params(engine, name, raw))
+def run_catalog(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None, *, label: str | None = None) -> list[Row]:
+    """Run catalog query ``name`` with validated parameters and defaults filled in.
+
+    A query with a label slot gets the label that its ``id`` / ``ids`` parameter names (all ids must
+    name the same label; ``queries.answers.step_rows`` groups mixed ones). Ids of no known form match
+    nothing, so the answer is empty without asking the engine.
+    """
+    params = prepare_params(engine, name, raw)
+    if get_query(name).labeled and label is None:
+        resolved = resolve_label(params)
+        if resolved is None:
+            return []
+        label, params = resolved
+    return run_query(engine, name, params, label=label)
+
+
+def resolve_label(params: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The label that a labeled query's ``id`` / ``ids`` parameter names, and the parameters to run with.
+
+    ``ids`` keeps only the ids of that label; ``None`` when no id has a known form (nothing can match).
+    Raises ``ValueError`` when the ids name several labels.
+    """
+    out = dict(params)
+    ids = [out["id"]] if "id" in out else list(out.get("ids", []))
+    labels = {found for i in ids if (found := label_for_id(i)) is not None}
+    if len(labels) > 1:
+        raise ValueError(f"ids of several labels ({sorted(labels)}); run one query per label")
+    if not labels:
+        return None
+    label = labels.pop()
+    if "ids" in out:
+        out["ids"] = [i for i in ids if label_for_id(i) == label]
+    return label, out
 
 
 def dataset_as_of(engine: GraphEngine) -> dt.date:

@@ -1,5 +1,4 @@
-// title_en: Entity by id
-// title_zh: 按编号查询实体
-// description: Any node of the graph by its graph-wide unique id, with its label and properties.
-MATCH (n {id: $id})
+// Any node of the graph by its graph-wide unique id. The caller fills __LABEL__ with the label the
+// id's form names (graph.model.label_for_id), so the lookup uses that label's primary key.
+MATCH (n:__LABEL__ {id: $id})
 RETURN n

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 OptionalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
@@ -95,10 +95,20 @@ class PathEdges(Params):
     pairs: list[EdgePair] = Field(min_length=1, max_length=20)
 
 
+def _no_member_search(labels: list[str]) -> list[str]:
+    # Which member ids match a name part would tell names without showing them (docs/security.md).
+    if "Member" in labels:
+        raise ValueError("member names are not searchable")
+    return labels
+
+
+SearchLabels = Annotated[list[str], AfterValidator(_no_member_search)]
+
+
 class Search(Params):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
         description="Part of the name (Chinese).", examples=["花园"])
-    labels: list[str] = Field(description="Labels to search in.")
+    labels: SearchLabels = Field(description="Labels to search in.")
     limit: int = Field(20, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
@@ -116,11 +126,20 @@ class Recruited(Params):
 
 class SearchCount(Params):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    labels: list[str]
+    labels: SearchLabels
 
 
 class CountRow(Row):
     total: int
+
+
+class CommunityCoverage(AsOf):
+    community: Id = Field(description="Community NBS code (12 digits).", examples=["440303002003"])
+    min_floors: int = Field(20, ge=1, le=300, description="Only buildings with at least this many floors.")
+
+
+class OrgIds(Params):
+    ids: list[Id] = Field(min_length=1, max_length=5000, description="Party organization ids.")
 
 
 class NamePart(Params):
@@ -355,12 +374,30 @@ class ProjectYearRow(Row):
     claimed: int
 
 
+class PlaceCoverRow(Row):
+    place: dict[str, Any] = Field(description="The compound or building.")
+    org: dict[str, Any] | None = Field(description="An organization covering it at as_of; null when none does.")
+    mode: str | None = Field(description="organizational or work; null when none covers it.")
+
+
+class CrossLinkRow(Row):
+    source: str
+    target: str
+    type: str = Field(description="COVERS (a building or business area) or SERVES (a hometown group).")
+    node: dict[str, Any]
+
+
 class OrgNameRow(Row):
     id: str
     name: str
     level: str
     formation: str | None
     founded: dt.date | None
+
+
+class FactRow(Row):
+    fact: dict[str, Any]
+    about: str | None
 
 
 # ------------------------------------------------------------------------------ the registry
@@ -421,5 +458,10 @@ SPECS: dict[str, QuerySpec] = {
     "orgs_by_level": QuerySpec("Party organizations per level", "各层级党组织数量", AsOf, OrgLevelRow, "figures"),
     "service_centers_by_level": QuerySpec("Service centers per level", "各级党群服务中心", AsOf, CenterLevelRow, "figures"),
     "projects_by_year": QuerySpec("Projects per year and community", "党建项目(按年份和社区)", AsOf, ProjectYearRow, "figures"),
+    "community_coverage": QuerySpec("Coverage of each compound and tower of a community", "社区内各小区和楼宇的覆盖",
+                                    CommunityCoverage, PlaceCoverRow, "internal"),
+    "org_cross_links": QuerySpec("Buildings covered and hometown groups served by organizations", "党组织覆盖的楼宇和服务的同乡村",
+                                 OrgIds, CrossLinkRow, "internal"),
+    "facts": QuerySpec("Published facts", "公开数据", NoParams, FactRow, "figures"),
     "orgs_named": QuerySpec("Organizations by name", "按名称查党组织", NamePart, OrgNameRow, "lookup"),
 }

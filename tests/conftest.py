@@ -19,6 +19,22 @@ from graph.neo4j_engine import Neo4jEngine
 ENGINE_KINDS = ("embedded", "neo4j")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_keys_or_audit_from_the_working_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Settings() reads data/api-keys.jsonl and writes data/audit.jsonl by default: point them into a
+    temporary directory, so a developer's keys never change what the tests see (open mode on loopback)."""
+    tmp = tmp_path_factory.mktemp("security")
+    saved = {k: os.environ.get(k) for k in ("ORGGRAPH_API_KEYS_FILE", "ORGGRAPH_AUDIT_LOG", "ORGGRAPH_API_KEYS")}
+    os.environ.update(ORGGRAPH_API_KEYS_FILE=str(tmp / "no-keys.jsonl"), ORGGRAPH_AUDIT_LOG=str(tmp / "audit.jsonl"),
+                      ORGGRAPH_API_KEYS="[]")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bolt URI of the session's Neo4j server (started from neo4j-local/, stopped at the end)."""

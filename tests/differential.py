@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graph.engine import GraphEngine, Row
-from queries.catalog import get_query, run_query
+from queries.catalog import get_query, resolve_label, run_query
 
 
 def canonical(rows: list[Row], *, ordered: bool) -> list[str]:
@@ -33,8 +33,15 @@ def _stable(value: Any) -> Any:
 def differential(engines: tuple[GraphEngine, GraphEngine], name: str, params: Mapping[str, Any] | None = None
                  ) -> list[Row]:
     """Run catalog query ``name`` on both engines, assert identical rows, return them."""
-    ordered = "ORDER BY" in get_query(name).text.upper()
-    first, second = (run_query(e, name, params) for e in engines)
+    query = get_query(name)
+    ordered = "ORDER BY" in query.text.upper()
+    label = None
+    if query.labeled:
+        resolved = resolve_label(params or {})
+        if resolved is None:
+            return []
+        label, params = resolved
+    first, second = (run_query(e, name, params, label=label) for e in engines)
     assert canonical(first, ordered=ordered) == canonical(second, ordered=ordered), (
         f"{name}{dict(params or {})}: {engines[0].kind} and {engines[1].kind} disagree\n"
         f"{engines[0].kind}: {first[:5]}\n{engines[1].kind}: {second[:5]}"

@@ -26,6 +26,9 @@ NODES: dict[str, dict[str, Any]] = {
     "ServiceCenter": {"id": "svc-0001", "name": "老围社区党群服务中心", "level": "社区", "certified": True,
                       "opened": D(2016, 6, 1)},
     "CompoundBody": {"id": "body-0001", "name": "测试花园业委会", "kind": "业委会"},
+    "Fact": {"id": "fact-0001", "name": "小区数", "value": 929.0, "unit": "个", "tolerance": "about", "margin": 0.1,
+             "as_of": D(2018, 12, 28), "publication": "读特", "sentence": "全区929个居民小区", "query": "coverage_compounds",
+             "params": "{}", "metric": "sum:total", "gap": "/api/v1/coverage/gaps"},
     "Dataset": {"id": "ds-test", "name": "Test data", "scope": "test", "as_of": D(2018, 12, 28)},
 }
 RELS: dict[str, dict[str, Any]] = {
@@ -43,6 +46,7 @@ RELS: dict[str, dict[str, Any]] = {
     "RUN_BY": {"source": "svc-0001", "target": "org-0001"},
     "CLAIMED": {"source": "org-0001", "target": "prj-0001", "since": D(2013, 4, 1)},
     "LEADS": {"source": "org-0001", "target": "body-0001", "since": D(2012, 6, 1)},
+    "DESCRIBES": {"source": "fact-0001", "target": "440303"},
 }
 ID_LABELS = {row["id"]: label for label, row in NODES.items()}
 

@@ -215,3 +215,20 @@ def test_hand_built_graph_answers(engine: GraphEngine, tmp_path: Path) -> None:
         assert path["length"] == 2
         common = client.get("/api/v1/queries/common_neighbors", params={"source": "cmp-1", "target": "bld-1"}).json()
         assert {r["node"]["id"] for r in common["rows"]} == {"org-b", "440303001011"}
+
+
+def test_coverage_trend_of_towers_from_2006(api: TestClient) -> None:
+    body = api.get("/api/v1/coverage/trend", params={"target": "building", "from": "2006-01-01", "to": "2018-12-28"}).json()
+    points = body["points"]
+    assert [p["as_of"] for p in points][:2] == ["2006-01-01", "2007-01-01"] and points[-1]["as_of"] == "2018-12-28"
+    covered = [p["organizational"]["covered"] for p in points]
+    assert covered == sorted(covered) and covered[-1] == 31 and covered[0] < covered[-1]
+    problem(api.get("/api/v1/coverage/trend", params={"from": "2019-01-01", "to": "2018-01-01"}), 422)
+    problem(api.get("/api/v1/coverage/trend", params={"from": "2000-01-01", "step": "month"}), 422)
+
+
+def test_api_docs_page_works_offline(api: TestClient) -> None:
+    page = api.get("/docs").text
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "http://" not in page and "https://" not in page
+    assert api.get("/static/vendor/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200

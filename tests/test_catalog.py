@@ -32,7 +32,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "entity_by_id": [{"id": "org-luohu"}, {"id": "440303002003"}, {"id": "nothing-here"}],
     "org_chain": [{"id": "org-mb-01"}, {"id": "org-luohu"}],
     "org_subtree": [{"id": "org-luohu", "depth": 2}, {"id": "org-luohu", "depth": 12}],
-    "neighbors_step": [{"ids": ["org-luohu"]}, {"ids": ["440303002003", "htg-01"]}],
+    "neighbors_step": [{"ids": ["org-luohu"]}, {"ids": ["440303002003", "440303002001"]}, {"ids": ["htg-01", "htg-02"]}],
     "shortest_path": [{"source": "htg-01", "target": "org-luohu"}, {"source": "440303001011", "target": "440303009001"}],
     "path_edges": [{"pairs": [{"source": "440303002003", "target": "440303002"}]}],
     "common_neighbors": [{"source": "440303002003", "target": "440303002001"}, {"source": "org-luohu", "target": "440303"}],
@@ -47,6 +47,10 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "service_centers_by_level": [{}],
     "projects_by_year": [{}],
     "orgs_named": [{"q": "联合党委"}],
+    "facts": [{}],
+    "community_coverage": [{"community": "440303001011"}, {"community": "440303001011", "min_floors": 1, "as_of": "2010-01-01"},
+                           {"community": "440303002003"}, {"community": "nothing-here"}],
+    "org_cross_links": [{"ids": ["org-luohu", "org-mb-01", "org-bd-jj100", "org-bd-dw", "org-mb-12"]}],
 }
 # Where several answers are right, the engines may pick different ones: compare what is determined.
 DETERMINED_COLUMNS = {"shortest_path": ["length"]}
@@ -64,7 +68,7 @@ def test_query_parameters_match_the_parameter_model(name: str) -> None:
     for dialect in ("neo4j", "ladybug"):
         from graph.cypher import parameter_names
 
-        used = parameter_names(query.text_for(dialect))
+        used = parameter_names(query.text_for(dialect, "PartyOrg" if query.labeled else None))
         assert used <= fields, f"{name} ({dialect}) uses parameters the model lacks: {used - fields}"
 
 

@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "load", "query", "neo4j", "demo", "reference", "template"):
+    for command in ("serve", "load", "query", "neo4j", "demo", "reference", "template", "viz", "keys"):
         assert command in result.output
     for command in ("start", "stop", "status"):
         assert command in runner.invoke(app, ["neo4j", "--help"]).output

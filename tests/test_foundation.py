@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from typing import Any
 
@@ -104,8 +105,8 @@ def test_differential_parameterized_reads(engine_pair: tuple[GraphEngine, GraphE
     rows = differential(engine_pair, "entity_by_id", {"id": "org-0001"})
     assert rows[0]["n"]["name"] == "京基100联合党委" and rows[0]["n"]["label"] == "PartyOrg"
     assert differential(engine_pair, "entity_by_id", {"id": "no-such-id"}) == []
-    rows = differential(engine_pair, "compounds_per_community", {"subdistrict": "440303001"})
-    assert rows == []  # the sample community has no PART_OF to its subdistrict: both engines agree on nothing
+    rows = differential(engine_pair, "projects_claimed_by", {"id": "org-0001"})
+    assert [(r["id"], r["since"]) for r in rows] == [("prj-0001", dt.date(2013, 4, 1))]
 
 
 def test_missing_parameter_is_an_error_before_running(engine: GraphEngine) -> None:

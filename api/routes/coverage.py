@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from api.deps import EngineDep
@@ -50,6 +51,44 @@ def coverage_summary(
     min_floors: Annotated[int, Query(ge=1, le=300, description="Buildings only: minimum floors.")] = 20,
 ) -> Any:
     return answers.coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors)
+
+
+class TrendPoint(BaseModel):
+    as_of: dt.date
+    total: int
+    organizational: Covered
+    work: Covered
+
+
+class CoverageTrend(BaseModel):
+    target: answers.Target
+    area_id: str | None
+    step: str
+    points: list[TrendPoint]
+
+
+@router.get("/trend", response_model=CoverageTrend, summary="Coverage rate per period (e.g. towers from 2006 to 2018)")
+def coverage_trend(
+    engine: EngineDep,
+    target: TargetQuery = "compound",
+    from_: Annotated[dt.date | None, Query(alias="from", description="First date; default 10 years before `to`.")] = None,
+    to: Annotated[dt.date | None, Query(description="Last date; default the dataset's as-of date.")] = None,
+    step: Annotated[Literal["year", "quarter", "month"], Query(description="Period between points.")] = "year",
+    subdistrict: Annotated[str, Query(pattern=NBS_SUBDISTRICT, description="One subdistrict; empty for the district.")] = "",
+    min_floors: Annotated[int, Query(ge=1, le=300, description="Buildings only: minimum floors.")] = 20,
+) -> Any:
+    end = to or dataset_as_of(engine)
+    start = from_ or end.replace(year=end.year - 10)
+    if start > end:
+        raise RequestValidationError([{"loc": ("query", "from"), "msg": "from is after to", "type": "value_error"}])
+    if len(answers.trend_dates(start, end, step)) > MAX_TREND_POINTS:
+        raise RequestValidationError([{"loc": ("query", "step"), "msg": f"more than {MAX_TREND_POINTS} points; "
+                                       "use a longer step", "type": "value_error"}])
+    points = answers.coverage_trend(engine, target, start, end, step=step, min_floors=min_floors, area=subdistrict or None)
+    return {"target": target, "area_id": subdistrict or None, "step": step, "points": points}
+
+
+MAX_TREND_POINTS = 60
 
 
 class GapPage(PageOf):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.bundle import BundleWriter, Manifest
-from loaders.reference import compounds, extras, names, twonew
+from loaders.reference import compounds, extras, facts, names, twonew
 from loaders.reference.context import Ctx, Progress, Sink, rand_date
 from loaders.reference.real import (
     AREAS,
@@ -97,6 +97,9 @@ def generate(out_dir: Path, *, scale: int = 1, seed: int = 2018, progress: Progr
         extras.projects(ctx)
         extras.centers(ctx, {b.key: b.id for b in buildings if b.key is not None})
         sink.flush()
+        # the article's figures themselves, each with the query that computes it (queries/facts.py)
+        writer.write_nodes("Fact", facts.fact_rows())
+        writer.write_rels("DESCRIBES", facts.describes_rows())
     return writer.manifest
 
 

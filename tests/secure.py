@@ -1,0 +1,58 @@
+"""Helpers for the security tests: an app with a key per role, and the members' personal values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.audit import AuditLog
+from api.keys import Role, add_key
+from api.settings import Settings
+from graph.engine import GraphEngine
+
+
+@dataclass
+class SecureApp:
+    """A keyed app: ``get``/``post`` as a role, the keys, the audit log."""
+
+    client: TestClient
+    keys: dict[Role, str]
+    keys_file: Path
+    audit: AuditLog
+
+    def headers(self, role: Role | None) -> dict[str, str]:
+        return {"X-API-Key": self.keys[role]} if role else {}
+
+    def get(self, role: Role | None, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers(role), **kwargs)
+
+    def post(self, role: Role | None, path: str, **kwargs: Any) -> Any:
+        return self.client.post(path, headers=self.headers(role), **kwargs)
+
+
+def secure_settings(engine: GraphEngine, tmp: Path, **extra: Any) -> Settings:
+    return Settings(engine=engine.kind, api_keys_file=tmp / "keys.jsonl", audit_log=tmp / "audit.jsonl",  # type: ignore[arg-type]
+                    **extra)
+
+
+def issue_keys(tmp: Path) -> dict[Role, str]:
+    return {role: add_key(tmp / "keys.jsonl", role, f"test {role.value}")[1] for role in Role}
+
+
+def secure_app(engine: GraphEngine, tmp: Path, **settings: Any) -> SecureApp:
+    """An app over ``engine`` (not entered: use ``with app.client``) with one key per role."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    keys = issue_keys(tmp)
+    config = secure_settings(engine, tmp, **settings)
+    return SecureApp(client=TestClient(create_app(config, engine=engine)), keys=keys, keys_file=tmp / "keys.jsonl",
+                     audit=AuditLog(tmp / "audit.jsonl"))
+
+
+def member_personal_values(engine: GraphEngine) -> tuple[list[str], list[int]]:
+    """Every member's name and birth year, read from the engine itself (not through the API)."""
+    rows = engine.read("MATCH (m:Member) RETURN m.name AS name, m.birth_year AS birth_year ORDER BY m.id")
+    return [r["name"] for r in rows], [r["birth_year"] for r in rows]
