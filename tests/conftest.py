@@ -94,7 +94,7 @@ def reference_embedded(reference_bundle: Path, tmp_path_factory: pytest.TempPath
     """An embedded engine holding the reference dataset. Tests must not write to it."""
     from loaders.load import load_bundle
 
-    engine = LadybugEngine(tmp_path_factory.mktemp("reference-db") / "graph.lbug", buffer_pool_mb=512)
+    engine = LadybugEngine(tmp_path_factory.mktemp("reference-db") / "graph.lbug", buffer_pool_mb=2048)
     load_bundle(engine, reference_bundle)
     yield engine
     engine.close()
