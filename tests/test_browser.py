@@ -291,3 +291,20 @@ def test_query_catalog_runs_a_query(page: tuple[Page, Watch], server: str) -> No
     assert query.locator(".query-rows table tbody tr").count() == 12
     assert tab.url == server + "/queries", "the answer came in place, through htmx"
     watch.assert_clean()
+
+
+def test_facts_page(page: tuple[Page, Watch], server: str) -> None:
+    tab, watch = page
+    tab.goto(server + "/facts")
+    assert tab.locator("h1").inner_text() == "公开数据与图谱核对"
+    assert tab.locator("table.facts tbody tr").count() == 16
+    assert tab.locator("table.facts .badge.agrees").count() == 14
+    assert tab.locator("table.facts .badge.within_tolerance").count() == 2
+    assert tab.locator("table.facts .badge.disagrees").count() == 0
+    assert_chinese(tab)
+    shot(tab, "facts.png")
+    tab.locator("select[name=status]").select_option("within_tolerance")
+    tab.locator("form.filters button[type=submit]").click()
+    tab.wait_for_url(server + "/facts?status=within_tolerance")
+    assert tab.locator("table.facts tbody tr").count() == 2
+    watch.assert_clean()

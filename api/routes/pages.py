@@ -1,7 +1,8 @@
 """The web pages (Chinese interface), rendered on the server from ``api/templates``.
 
 ``/`` dashboard of coverage by subdistrict, ``/subdistricts/{id}`` its communities, ``/gaps`` and
-``/gaps/{name}`` the gap lists, ``/entities/{id}`` an entity with its links and network view,
+``/gaps/{name}`` the gap lists, ``/facts`` the published figures reconciled with the graph,
+``/entities/{id}`` an entity with its links, the facts that describe it and its network view,
 ``/search``, ``/path`` the path finder, ``/queries`` the query catalog. Small HTML fragments for
 htmx (``/search/results``, ``/queries/{name}/rows``) keep the pages live without a front-end build.
 
@@ -25,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from api import fact_display
 from api.problems import NotFoundError
 from api.routes.catalog import PUBLIC, describe
 from api.routes.coverage import GAP_LISTS
@@ -33,6 +35,7 @@ from graph.engine import GraphEngine
 from graph.errors import GraphError
 from graph.views.style import (
     COVERAGE_COLORS,
+    FACT_STATUS_ZH,
     PROPERTY_ZH,
     caption,
     label_zh,
@@ -44,6 +47,7 @@ from graph.views.style import (
 )
 from queries import answers
 from queries.catalog import dataset_as_of, run_catalog
+from queries.facts import reconcile
 from queries.specs import SPECS
 
 API_DIR = Path(__file__).resolve().parent.parent
@@ -126,7 +130,7 @@ def _column_zh(column: str) -> str:
 templates.env.filters.update(pct=_pct, num=_num, label_zh=label_zh, rel_zh=rel_zh, show=show_value, caption=caption,
                              qs=_query_string, column_zh=_column_zh)
 templates.env.globals.update(style_of=style_of, COVERAGE_COLORS=COVERAGE_COLORS, TARGET_ZH=TARGET_ZH, MODE_ZH=MODE_ZH,
-                             GAP_LIST_ZH=GAP_LIST_ZH)
+                             GAP_LIST_ZH=GAP_LIST_ZH, FACT_STATUS_ZH=FACT_STATUS_ZH)
 
 
 def engine_of(request: Request) -> GraphEngine:
@@ -256,6 +260,19 @@ def gap_list_page(request: Request, name: str, as_of: AsOf = None) -> HTMLRespon
                 api_params={"as_of": as_of.isoformat(), "limit": 1000})
 
 
+# ------------------------------------------------------------------------------------ published facts
+
+
+@router.get("/facts")
+def facts_page(request: Request,
+               status: Annotated[typing.Literal["", "agrees", "within_tolerance", "disagrees"], Query()] = "") -> HTMLResponse:
+    engine = engine_of(request)
+    rows = fact_display.for_page(engine, reconcile(engine))
+    shown = [r for r in rows if r["status"] == status] if status else rows
+    return page(request, "facts.html", rows=shown, total=len(rows), counts=fact_display.status_counts(rows), status=status,
+                public={name: spec.title_zh for name, spec in PUBLIC.items()})
+
+
 # ------------------------------------------------------------------------------------ entities
 
 
@@ -279,9 +296,12 @@ def entity_page(request: Request, entity_id: str) -> HTMLResponse:
         return not_found(request, str(exc))
     links, counts = entity_links(engine, entity_id)
     chain = run_catalog(engine, "org_chain", {"id": entity_id}) if node["label"] == "PartyOrg" else []
+    # Reconciling runs every fact's query: only for an entity that facts describe (or a fact).
+    facts = fact_display.facts_about(engine, entity_id) if any(t == "DESCRIBES" for t, _ in counts) else []
     return page(request, "entity.html", node=node, name=caption(node), kind=label_zh(node["label"]),
                 properties=property_rows(node, skip=("label",)), links=links[:LINK_ROWS], link_total=len(links),
-                link_counts=sorted(counts.items(), key=lambda kv: -kv[1]), chain=list(reversed(chain)), frame_limit=FRAME_LIMIT)
+                link_counts=sorted(counts.items(), key=lambda kv: -kv[1]), chain=list(reversed(chain)), frame_limit=FRAME_LIMIT,
+                facts=facts)
 
 
 # ------------------------------------------------------------------------------------ search

@@ -17,9 +17,21 @@ from typing import Any
 from graph.engine import GraphEngine
 from graph.views.layout import line_layout, radial_layout, tree_layout
 from graph.views.render import DEFAULT_NODE_LIMIT, PHYSICS_LIMIT, LegendEntry, NetworkView
-from graph.views.style import COVERAGE_COLORS, COVERAGE_ZH, KEEP_ORDER, caption, label_zh, rel_zh
+from graph.views.style import (
+    COVERAGE_COLORS,
+    COVERAGE_ZH,
+    FACT_STATUS_COLORS,
+    FACT_STATUS_ZH,
+    KEEP_ORDER,
+    caption,
+    fact_number,
+    label_zh,
+    rel_zh,
+    style_of,
+)
 from queries.answers import step_rows
 from queries.catalog import dataset_as_of, run_catalog
+from queries.facts import reconcile
 
 MAX_DEPTH = 3
 _KEEP_RANK = {label: i for i, label in enumerate(KEEP_ORDER)}
@@ -261,7 +273,8 @@ def coverage_view(engine: GraphEngine, community_id: str, *, as_of: dt.date | No
 
     Green: organizational coverage; yellow: work coverage only; red: none. The organizations that
     cover them are drawn with their links (solid: organizational, dashed: work), and the community's
-    own party committee next to the community. Uncovered places are kept first when the view is cut.
+    own party committee next to the community; so are the published facts that describe the community,
+    colored by their status (see :func:`add_facts`). Uncovered places are kept first when the view is cut.
     """
     _check_limit(limit)
     community = fetch_entity(engine, community_id, "Community")
@@ -284,6 +297,8 @@ def coverage_view(engine: GraphEngine, community_id: str, *, as_of: dt.date | No
         view.add_entity(row["node"], size=ORG_SIZE.get(str(row["node"].get("level")), 15))
         view.add_link(row["node"]["id"], community_id, "COVERS", color="#dc2626")
     omitted: Counter[str] = Counter()
+    facts = [r["node"] for r in around if r["type"] == "DESCRIBES" and r["node"]["label"] == "Fact"]
+    facts_summary = add_facts(view, engine, community_id, facts, limit, omitted)
     for pid in sorted(places, key=lambda p: (rank[status[p]], places[p]["label"], p)):
         if view.node_count >= limit:
             omitted[places[pid]["label"]] += 1
@@ -309,6 +324,8 @@ def coverage_view(engine: GraphEngine, community_id: str, *, as_of: dt.date | No
         counts = Counter(status[p] for p in places if places[p]["label"] == label)
         view.summarize(f"{zh} {sum(counts.values())} 个:组织覆盖 {counts['organizational']},仅工作覆盖 {counts['work']},"
                        f"未覆盖 {counts['none']}")
+    if facts_summary:
+        view.summarize(facts_summary)
     if omitted:
         view.notice(f"节点过多,已截断:最多显示 {limit:,} 个节点,另有 {sum(omitted.values()):,} 个未显示({breakdown(omitted)});"
                     "未覆盖的地点优先显示。")
@@ -318,6 +335,32 @@ def coverage_view(engine: GraphEngine, community_id: str, *, as_of: dt.date | No
     if view.node_count > physics_limit:
         view.place(radial_layout([n["id"] for n in view.nodes], [(e["from"], e["to"]) for e in view.edges], community_id))
     return view
+
+
+def add_facts(view: NetworkView, engine: GraphEngine, about_id: str, facts: Sequence[Mapping[str, Any]], limit: int,
+              omitted: Counter[str]) -> str:
+    """Draw the published facts that describe ``about_id``, colored by how they reconcile with the graph
+    (green agrees, amber within tolerance, red disagrees), with legend entries; return the summary line
+    (empty when no fact describes it)."""
+    if not facts:
+        return ""
+    reconciled = {r["id"]: r for r in reconcile(engine)}  # every fact's query runs: only when some are drawn
+    shown: Counter[str] = Counter()
+    for fact in sorted(facts, key=lambda f: str(f["id"])):
+        if view.node_count >= limit:
+            omitted["Fact"] += 1
+            continue
+        row = reconciled.get(str(fact["id"]))
+        status = row["status"] if row else "disagrees"
+        shown[status] += 1
+        computed = f"{fact_number(row['computed'])} {fact.get('unit') or ''}" if row else "—"
+        # Drawn larger than in other views: here the facts are what the community is measured against.
+        view.add_entity(fact, color=FACT_STATUS_COLORS[status], size=14,
+                        extra=[f"图谱计算值:{computed}", f"核对:{FACT_STATUS_ZH[status]}"])
+        view.add_link(str(fact["id"]), about_id, "DESCRIBES", dashed=True, color=FACT_STATUS_COLORS[status], width=1.5)
+    view.legend_extra(*(LegendEntry(f"公开数据:{zh}", FACT_STATUS_COLORS[s], style_of("Fact").shape)
+                        for s, zh in FACT_STATUS_ZH.items()))
+    return f"公开数据 {sum(shown.values())} 条:" + ",".join(f"{zh} {shown[s]}" for s, zh in FACT_STATUS_ZH.items() if shown[s])
 
 
 # ------------------------------------------------------------------------------------------ hometown group

@@ -47,6 +47,10 @@ FALLBACK_STYLE = LabelStyle("#6b7280", "dot", 12)
 COVERAGE_COLORS: dict[str, str] = {"organizational": "#16a34a", "work": "#eab308", "none": "#dc2626"}
 COVERAGE_ZH: dict[str, str] = {"organizational": "组织覆盖", "work": "仅工作覆盖", "none": "未覆盖"}
 
+# A published fact reconciled with the graph (queries/facts.py): the web page and the views say it alike.
+FACT_STATUS_ZH: dict[str, str] = {"agrees": "相符", "within_tolerance": "在误差范围内", "disagrees": "不符"}
+FACT_STATUS_COLORS: dict[str, str] = {"agrees": "#16a34a", "within_tolerance": "#ca8a04", "disagrees": "#dc2626"}
+
 # Order in which a cut view keeps nodes of one distance: structure first, members last.
 KEEP_ORDER: tuple[str, ...] = (
     "District", "Subdistrict", "Community", "PartyOrg", "HometownGroup", "BusinessArea", "Building", "ServiceCenter",
@@ -60,6 +64,8 @@ PROPERTY_ZH: dict[str, str] = {
     "origin": "来源地", "size": "人数", "launched": "启动日期", "status": "状态", "certified": "达标",
     "opened": "启用日期", "valid_from": "起始日期", "valid_to": "终止日期", "scope": "数据范围", "as_of": "截止日期",
     "description": "说明", "synthetic": "合成数据", "since": "起始", "until": "终止", "mode": "方式", "role": "职务",
+    "value": "公布值", "unit": "单位", "tolerance": "误差规则", "margin": "允许误差", "publication": "出处", "sentence": "原文",
+    "query": "计算查询", "params": "查询参数", "metric": "计算方式", "gap": "缺口清单",
 }
 VALUE_ZH: dict[str, str] = {
     "organizational": "组织覆盖", "work": "工作覆盖", "member": "党员", "secretary": "书记", "deputy": "副书记",
@@ -125,6 +131,18 @@ def show_value(value: Any) -> str:
         return "—"
     text = str(value)
     return VALUE_ZH.get(text, text)
+
+
+def fact_number(value: float | None) -> str:
+    """A published or computed figure without float noise: ``99.0`` → ``99``, ``99.0312`` → ``99.03``.
+
+    >>> fact_number(99.0), fact_number(99.0312), fact_number(1500.5), fact_number(None)
+    ('99', '99.03', '1,500.5', '—')
+    """
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def property_rows(node: Mapping[str, Any], skip: Iterable[str] = ()) -> list[tuple[str, str, str]]:
