@@ -45,7 +45,6 @@ class RequestContext:
 
     key_id: str = "anonymous"
     role: Role = Role.viewer
-    authenticated: bool = False
     members_seen: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

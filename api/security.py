@@ -142,7 +142,7 @@ def authenticate(request: Request, key: Annotated[str | None, Security(api_key_h
     request.state.principal = principal
     ctx = current_context()
     if ctx is not None:  # what the guarded engine redacts for, and the audit log names
-        ctx.key_id, ctx.role, ctx.authenticated = principal.key_id, principal.role, True
+        ctx.key_id, ctx.role = principal.key_id, principal.role
     return principal
 
 

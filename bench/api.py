@@ -54,6 +54,10 @@ from bench.common import (
 LOOKUP_P99_TARGET_MS = 20.0
 COVERAGE_TARGET_MS = 300.0
 OVERHEAD_TARGET = 1.5
+QUERY_TIMEOUT_S = 30.0
+"""The app's default time limit of one query: a query slower than that is an error, as in ``serve``."""
+PATH_MAX_LENGTH = 10
+"""The longest path the API looks for: the sampled member → compound pairs are 7 steps apart at scale 1."""
 SEARCH_TERMS = ("花园", "大厦", "社区", "党支部", "罗湖", "商圈", "小区", "联合")
 
 
@@ -147,7 +151,7 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         source, target = path_ends(i)
         get_entity(e, source)
         get_entity(e, target)
-        found = answers.shortest_path(e, source, target, 6)
+        found = answers.shortest_path(e, source, target, PATH_MAX_LENGTH)
         return {"source": source, "target": target, "found": found is not None, **(found or {})}
 
     def search(e: Any, i: int) -> Any:
@@ -168,8 +172,8 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         Family("neighbors depth 2", lambda i: f"/api/v1/entities/{hood(i)}/neighbors?depth=2", neighbors(2), max_requests=100),
         Family("org chain", lambda i: f"/api/v1/orgs/{pick('branch', i)}/chain", chain),
         Family("org subtree (depth 3)", lambda i: f"/api/v1/orgs/{pick('committee', i)}/subtree?depth=3", subtree),
-        Family("path (member → compound)", lambda i: "/api/v1/paths?source={}&target={}&max_length=6".format(*path_ends(i)), path,
-               max_requests=60),
+        Family("path (member → compound)", lambda i: "/api/v1/paths?source={}&target={}&max_length={}".format(
+            *path_ends(i), PATH_MAX_LENGTH), path, max_requests=60),
         Family("search by name", lambda i: f"/api/v1/search?q={quote(SEARCH_TERMS[i % len(SEARCH_TERMS)])}&limit=20", search),
     ]
 
@@ -216,19 +220,24 @@ async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int) ->
                 timings = Timings()
                 for i in range(warmup):  # plans compiled, caches warm, for both paths
                     await client.get(fam.path(i))
-                    fam.direct(engine, i)
+                    with contextlib.suppress(Exception):
+                        fam.direct(engine, i)
                 started = time.perf_counter()
                 i = 0
                 while i < fam.max_requests and (i < 5 or time.perf_counter() - started < fam.max_seconds):
                     t0 = time.perf_counter()
                     response = await client.get(fam.path(i))
                     t1 = time.perf_counter()
-                    answer = fam.direct(engine, i)
+                    try:
+                        answer, failed = fam.direct(engine, i), None
+                    except Exception as exc:  # a query that fails or times out counts as an error, and the run goes on
+                        answer, failed = None, exc
                     t2 = time.perf_counter()
-                    if response.status_code != 200:
+                    if response.status_code != 200 or failed is not None:
                         timings.errors += 1
                         if timings.errors == 1:
-                            print(f"  {fam.name}: HTTP {response.status_code}: {response.text[:300]}", file=sys.stderr)
+                            print(f"  {fam.name}: HTTP {response.status_code}: {response.text[:200]}; direct: {failed!r:.200}",
+                                  file=sys.stderr)
                     elif i == 0:
                         timings.same_answer = _comparable(response.json()) == _comparable(answer)
                     timings.api_ms.append((t1 - t0) * 1000)
@@ -367,7 +376,7 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
 def _settings(engine: str, where: dict[str, Any], tmp: Path) -> dict[str, Any]:
     """Settings of the served app: no API keys (open mode, loopback only), audit log in a temporary file."""
     base: dict[str, Any] = {"engine": engine, "api_keys_file": str(tmp / "no-keys.jsonl"), "audit_log": str(tmp / "audit.jsonl"),
-                            "query_timeout_s": 120.0, "host": "127.0.0.1"}
+                            "query_timeout_s": QUERY_TIMEOUT_S, "host": "127.0.0.1"}
     if engine == "embedded":
         base.update(db_path=where["db_path"], embedded_buffer_mb=2048)
     else:
@@ -375,17 +384,17 @@ def _settings(engine: str, where: dict[str, Any], tmp: Path) -> dict[str, Any]:
     return base
 
 
-def _open(engine: str, where: dict[str, Any]) -> Any:
+def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOUT_S) -> Any:
     if engine == "embedded":
         from graph.ladybug_engine import LadybugEngine
 
         rw = LadybugEngine(where["db_path"], buffer_pool_mb=256)
         rw.create_schema()  # a schema that grew since the database was cached (no-op otherwise)
         rw.close()
-        return LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=120)
+        return LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s)
     from graph.neo4j_engine import Neo4jEngine
 
-    neo = Neo4jEngine(where["uri"], timeout_s=120)
+    neo = Neo4jEngine(where["uri"], timeout_s=timeout_s)
     neo.create_schema()  # indexes added since the database was loaded (and waits for them)
     return neo
 
@@ -399,7 +408,12 @@ def run_one(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str,
         settings = _settings(engine_kind, where, Path(tmp))
         engine = _open(engine_kind, where)
         try:
-            samples = _samples(engine)
+            sampler = engine if engine_kind == "embedded" else _open(engine_kind, where, timeout_s=3600)  # setup, not measured
+            try:
+                samples = _samples(sampler)
+            finally:
+                if sampler is not engine:
+                    sampler.close()
             fams = families(samples)
             if args.families:
                 wanted = parse_list(args.families)

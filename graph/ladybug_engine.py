@@ -12,6 +12,7 @@ import datetime as dt
 import queue
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,6 +28,7 @@ from graph.values import from_ladybug, to_parameter
 
 DEFAULT_DB_PATH = Path("data/orggraph.lbug")
 COPY_PROGRESS_ROWS = 10_000
+ALONE_RETRY_PAUSES_S = (0.0, 0.2, 1.0)
 MB_PER_CONNECTION = 256
 """Page cache per pooled connection: each running query takes its working memory from the page cache, and
 the load test exhausted 512 MiB with 4 connections (shortest paths) but not with 2, nor 1 GiB with 4."""
@@ -127,25 +129,32 @@ class LadybugEngine(GraphEngine):
         except RuntimeError as exc:
             if not _out_of_buffer(exc):
                 raise QueryError(str(exc)) from exc
-        # The buffer pool was full with other queries' working memory: run again, alone.
-        try:
-            with self._alone() as conn:
-                return self._run(conn, query, values)
-        except RuntimeError as exc:
-            if not _out_of_buffer(exc):
-                raise QueryError(str(exc)) from exc
-            raise EngineUnavailableError(f"the embedded database's page cache is too small for this query "
-                                         f"(raise ORGGRAPH_EMBEDDED_BUFFER_MB): {exc}") from exc
+        # The page cache was full of other queries' working memory: run again alone, a few times (the
+        # cache frees memory lazily), before calling it a capacity problem (503), not a bad query.
+        for pause in ALONE_RETRY_PAUSES_S:
+            time.sleep(pause)
+            try:
+                with self._alone() as conn:
+                    return self._run(conn, query, values)
+            except RuntimeError as exc:
+                if not _out_of_buffer(exc):
+                    raise QueryError(str(exc)) from exc
+                last = exc
+        raise EngineUnavailableError(f"the embedded database's page cache is too small for this query now "
+                                     f"(raise ORGGRAPH_EMBEDDED_BUFFER_MB): {last}") from last
 
     @staticmethod
     def _run(conn: ladybug.Connection, query: str, values: dict[str, Any]) -> list[Row]:
         result = conn.execute(query, values)
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
-        for res in results:  # several statements give several results; the last one answers
-            columns = res.get_column_names()
-            rows = [dict(zip(columns, (from_ladybug(v) for v in row), strict=True)) for row in res.get_all()]
-            res.close()
+        try:
+            for res in results:  # several statements give several results; the last one answers
+                columns = res.get_column_names()
+                rows = [dict(zip(columns, (from_ladybug(v) for v in row), strict=True)) for row in res.get_all()]
+        finally:
+            for res in results:  # an open result keeps its memory in the page cache
+                res.close()
         return rows
 
     @contextlib.contextmanager
@@ -188,12 +197,14 @@ class LadybugEngine(GraphEngine):
             columns = result.get_column_names()
             rows: list[Row] = []
             truncated = False
-            while result.has_next():
-                if len(rows) == max_rows:
-                    truncated = True
-                    break
-                rows.append(dict(zip(columns, (from_ladybug(v) for v in result.get_next()), strict=True)))
-            result.close()
+            try:
+                while result.has_next():
+                    if len(rows) == max_rows:
+                        truncated = True
+                        break
+                    rows.append(dict(zip(columns, (from_ladybug(v) for v in result.get_next()), strict=True)))
+            finally:
+                result.close()
         return columns, rows, truncated
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:

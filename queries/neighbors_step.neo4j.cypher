@@ -1,7 +1,7 @@
-UNWIND $ids AS i
-MATCH (a:__LABEL__ {id: i})-[r]->(b)
+MATCH (a:__LABEL__)-[r]->(b)
+WHERE a.id IN $ids
 RETURN a.id AS source, b.id AS target, type(r) AS type, b AS node
 UNION ALL
-UNWIND $ids AS i
-MATCH (a:__LABEL__ {id: i})<-[r]-(b)
+MATCH (a:__LABEL__)<-[r]-(b)
+WHERE a.id IN $ids
 RETURN b.id AS source, a.id AS target, type(r) AS type, b AS node

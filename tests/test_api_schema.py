@@ -25,7 +25,7 @@ from api.keys import Role
 from graph.engine import GraphEngine
 from tests.secure import secure_app
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
