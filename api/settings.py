@@ -3,13 +3,15 @@
 Example::
 
     ORGGRAPH_ENGINE=neo4j ORGGRAPH_NEO4J_URI=neo4j://cluster:7687 ORGGRAPH_NEO4J_PASSWORD=... orggraph serve
+
+docs/deployment.md says which to set for one machine, one Neo4j server and a Neo4j cluster.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,11 +36,19 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = Field(None, description="leave unset when the server has auth off")
     neo4j_database: str = "neo4j"
-    neo4j_pool_size: int = Field(100, ge=1)
-    neo4j_connection_timeout_s: float = Field(15.0, gt=0)
+    # Neo4j driver (docs/deployment.md): one pool per process, so a server or cluster member sees up to
+    # (API workers + CLI processes) x pool size connections.
+    neo4j_pool_size: int = Field(100, ge=1, le=10_000, description="Neo4j: most connections per server, per process")
+    neo4j_connection_timeout_s: float = Field(15.0, gt=0, description="Neo4j: time limit to open one connection")
+    neo4j_acquisition_timeout_s: float = Field(30.0, gt=0, description="Neo4j: how long a query waits for a free "
+                                               "connection of the pool before the API answers 503")
+    neo4j_query_timeout_s: float | None = Field(None, gt=0, description="Neo4j: time limit of one query's "
+                                                "transaction, enforced by the server; default query_timeout_s")
+    neo4j_retry_s: float = Field(15.0, ge=0, description="Neo4j: how long a query is retried on transient errors "
+                                 "(unreachable server, leader switch) before the API answers 503 (max transaction retry time)")
+    neo4j_max_connection_lifetime_s: float = Field(3600.0, gt=0, description="Neo4j: connections older than this are "
+                                                   "replaced; keep it below any proxy's or firewall's idle cut-off")
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
-    neo4j_retry_s: float = Field(15.0, ge=0, description="how long a query is retried while Neo4j is unreachable, "
-                                 "before the API answers 503")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     # Security (docs/security.md). Keys are configured when the keys file exists or ORGGRAPH_API_KEYS is set.
@@ -55,15 +65,22 @@ class Settings(BaseSettings):
             from graph.neo4j_engine import Neo4jEngine
 
             auth = (self.neo4j_user, self.neo4j_password.get_secret_value()) if self.neo4j_password else None
-            return Neo4jEngine(
-                self.neo4j_uri, auth=auth, database=self.neo4j_database, timeout_s=self.query_timeout_s,
-                max_pool_size=self.neo4j_pool_size, connection_timeout_s=self.neo4j_connection_timeout_s,
-                retry_s=self.neo4j_retry_s,
-            )
+            return Neo4jEngine(self.neo4j_uri, auth=auth, database=self.neo4j_database, **self.neo4j_driver_options())
         from graph.ladybug_engine import LadybugEngine
 
         return LadybugEngine(self.db_path, read_only=read_only, buffer_pool_mb=self.embedded_buffer_mb,
                              timeout_s=self.query_timeout_s, connections=self.embedded_connections)
+
+    def neo4j_driver_options(self) -> dict[str, Any]:
+        """The Neo4j engine's pool, timeout and retry arguments, from the ``ORGGRAPH_NEO4J_*`` settings."""
+        return {
+            "timeout_s": self.neo4j_query_timeout_s or self.query_timeout_s,
+            "max_pool_size": self.neo4j_pool_size,
+            "connection_timeout_s": self.neo4j_connection_timeout_s,
+            "acquisition_timeout_s": self.neo4j_acquisition_timeout_s,
+            "retry_s": self.neo4j_retry_s,
+            "max_connection_lifetime_s": self.neo4j_max_connection_lifetime_s,
+        }
 
 
 @lru_cache

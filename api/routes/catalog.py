@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import EngineDep
-from api.export import DOWNLOADS, download
+from api.export import DOWNLOADS, DownloadFormat, catalog_pager, download, requested_limit
 from api.problems import NotFoundError
-from api.routes.common import Format, Limit, Offset, PageOf
+from api.routes.common import Limit, Offset, PageOf
 from queries import answers
 from queries.catalog import get_query, run_catalog
 from queries.specs import SPECS
@@ -67,7 +67,7 @@ class QueryRows(PageOf):
             responses={404: {"description": "No such query"}, 422: {"description": "Bad parameter"},
                        200: {"content": DOWNLOADS}})
 def run(engine: EngineDep, name: str, request: Request, limit: Limit = 100, offset: Offset = 0,
-        format: Format = "json") -> Any:
+        format: DownloadFormat = "json") -> Any:
     if name not in PUBLIC:
         raise NotFoundError(f"no catalog query named {name!r}; GET /api/v1/queries lists them")
     raw: dict[str, Any] = {}
@@ -80,6 +80,7 @@ def run(engine: EngineDep, name: str, request: Request, limit: Limit = 100, offs
             raw.setdefault(key, []).append(value)
         else:
             raw[key] = value
+    if format != "json":
+        return download(format, catalog_pager(engine, name, raw), name, offset=offset, limit=requested_limit(request, limit))
     rows = run_catalog(engine, name, raw)
-    result = answers.page(rows, limit, offset, name=name, parameters=raw)
-    return download(result.rows, format, name) or result.as_dict()
+    return answers.page(rows, limit, offset, name=name, parameters=raw).as_dict()

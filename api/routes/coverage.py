@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from api.deps import EngineDep
-from api.export import DOWNLOADS, download
-from api.routes.common import NBS_COMMUNITY, NBS_SUBDISTRICT, AsOfQuery, Format, Limit, Offset, PageOf
+from api.export import DOWNLOADS, DownloadFormat, catalog_pager, download, requested_limit
+from api.routes.common import NBS_COMMUNITY, NBS_SUBDISTRICT, AsOfQuery, Limit, Offset, PageOf
 from queries import answers
 from queries.catalog import dataset_as_of, run_catalog
 
@@ -101,6 +101,7 @@ class GapPage(PageOf):
             responses={200: {"content": DOWNLOADS}})
 def coverage_gaps(
     engine: EngineDep,
+    request: Request,
     target: TargetQuery = "compound",
     mode: Annotated[Literal["organizational", "work"], Query(description="organizational: lacking organizational coverage; "
                                                               "work: lacking any coverage.")] = "organizational",
@@ -110,14 +111,16 @@ def coverage_gaps(
     min_floors: Annotated[int, Query(ge=1, le=300, description="Buildings only: minimum floors.")] = 20,
     limit: Limit = 100,
     offset: Offset = 0,
-    format: Format = "json",
+    format: DownloadFormat = "json",
 ) -> Any:
     as_of = as_of or dataset_as_of(engine)
     params: dict[str, Any] = {"as_of": as_of, "mode": mode, "subdistrict": subdistrict, "community": community}
     if target == "building":
         params["min_floors"] = min_floors
-    result = answers.page(answers.gaps(engine, target, params), limit, offset, target=target, mode=mode, as_of=as_of)
-    return download(result.rows, format, f"gaps-{target}-{mode}") or result.as_dict()
+    if format != "json":
+        return download(format, catalog_pager(engine, answers.GAPS_QUERY[target], params), f"gaps-{target}-{mode}",
+                        offset=offset, limit=requested_limit(request, limit))
+    return answers.page(answers.gaps(engine, target, params), limit, offset, target=target, mode=mode, as_of=as_of).as_dict()
 
 
 GAP_LISTS: dict[str, str] = {
@@ -141,9 +144,11 @@ class GapListPage(PageOf):
 
 @router.get("/gaps/{name}", response_model=GapListPage, summary="The other gap lists (两新 rule, centers, reserves, …)",
             responses={200: {"content": DOWNLOADS}})
-def gap_list(engine: EngineDep, name: GapList, as_of: AsOfQuery = None, limit: Limit = 100, offset: Offset = 0,
-             format: Format = "json") -> Any:
+def gap_list(engine: EngineDep, request: Request, name: GapList, as_of: AsOfQuery = None, limit: Limit = 100,
+             offset: Offset = 0, format: DownloadFormat = "json") -> Any:
     as_of = as_of or dataset_as_of(engine)
+    if format != "json":
+        return download(format, catalog_pager(engine, GAP_LISTS[name], {"as_of": as_of}), name, offset=offset,
+                        limit=requested_limit(request, limit))
     rows = run_catalog(engine, GAP_LISTS[name], {"as_of": as_of})
-    result = answers.page(rows, limit, offset, name=name, as_of=as_of)
-    return download(result.rows, format, name) or result.as_dict()
+    return answers.page(rows, limit, offset, name=name, as_of=as_of).as_dict()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.deps import EngineDep
-from api.export import DOWNLOADS, download
+from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.problems import NotFoundError
-from api.routes.common import Format, Limit, Offset, PageOf
+from api.routes.common import Limit, Offset, PageOf
 from graph.engine import GraphEngine
 from graph.model import NODE_MODELS
 from queries import answers
@@ -144,14 +144,26 @@ class SearchPage(PageOf):
             responses={200: {"content": DOWNLOADS}})
 def search(
     engine: EngineDep,
+    request: Request,
     q: Annotated[str, Query(min_length=1, max_length=50, description="Part of the name, e.g. 花园.")],
     label: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeatable).")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
-    format: Format = "json",
+    format: DownloadFormat = "json",
 ) -> Any:
     labels = [lbl for lbl in (label or SEARCHABLE) if lbl in SEARCHABLE]
-    rows = run_catalog(engine, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
+
+    def pager(skip: int, count: int) -> list[dict[str, Any]]:
+        return run_catalog(engine, "search_by_name", {"q": q, "labels": labels, "limit": count, "offset": skip})
+
+    if format != "json":
+        # search_by_name pages itself (SKIP $offset LIMIT $limit), at most SEARCH_CHUNK_ROWS rows a query.
+        return download(format, pager, "search", offset=offset, limit=requested_limit(request, limit),
+                        chunk_rows=SEARCH_CHUNK_ROWS)
+    rows = pager(offset, limit)
     total = run_catalog(engine, "search_count", {"q": q, "labels": labels})[0]["total"]
-    result = answers.Page(rows=rows, total=total, limit=limit, offset=offset, extra={"q": q})
-    return download(result.rows, format, "search") or result.as_dict()
+    return answers.Page(rows=rows, total=total, limit=limit, offset=offset, extra={"q": q}).as_dict()
+
+
+SEARCH_CHUNK_ROWS = 500
+"""Most rows one ``search_by_name`` query returns (its ``limit`` parameter's bound)."""

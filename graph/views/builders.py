@@ -155,6 +155,22 @@ def ego_view(engine: GraphEngine, entity_id: str, *, depth: int = 1, types: Iter
 # ------------------------------------------------------------------------------------------ hierarchy
 
 
+def subtree_until_full(engine: GraphEngine, org_id: str, *, depth: int, limit: int) -> list[dict[str, Any]]:
+    """``org_subtree`` rows of ``org_id``, one level deeper per query, until the tree (with its root) has more
+    than ``limit`` organizations, ``depth`` is reached or a level is empty.
+
+    The view keeps whole upper levels and cuts the first level that does not fit, so nothing below that
+    level is ever drawn: asking level by level never fetches it (a district committee's full subtree at
+    depth 12 is every organization of the district).
+    """
+    rows: list[dict[str, Any]] = []
+    for level in range(1, depth + 1):
+        rows = run_catalog(engine, "org_subtree", {"id": org_id, "depth": level})
+        if len(rows) + 1 > limit or not any(r["depth"] == level for r in rows):
+            break
+    return rows
+
+
 def hierarchy_view(engine: GraphEngine, org_id: str, *, depth: int = 2, limit: int = DEFAULT_NODE_LIMIT,
                    link_base: str = "") -> NetworkView:
     """An organization and those below it, ``depth`` levels down, as a top-down tree.
@@ -167,7 +183,7 @@ def hierarchy_view(engine: GraphEngine, org_id: str, *, depth: int = 2, limit: i
         raise ValueError("depth must be between 1 and 12")
     _check_limit(limit)
     root = fetch_entity(engine, org_id, "PartyOrg")
-    rows = run_catalog(engine, "org_subtree", {"id": org_id, "depth": depth})
+    rows = subtree_until_full(engine, org_id, depth=depth, limit=limit)
     kept: list[dict[str, Any]] = [root]
     index = {org_id: 0}
     omitted: Counter[str] = Counter()
