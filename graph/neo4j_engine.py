@@ -28,7 +28,7 @@ from neo4j.api import BookmarkManager
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError
-from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl, stored_node_properties, stored_rel_properties
+from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl
 from graph.values import from_neo4j, to_parameter
 
 _UNAVAILABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError, OSError)
@@ -47,10 +47,19 @@ def _create_nodes_query(label: str) -> str:
 
 @cache
 def _create_rels_query(rel_type: str, source_label: str, target_label: str) -> str:
-    """``UNWIND $rows … CREATE`` one ``rel_type`` relationship per row between existing nodes."""
-    sets = ", ".join(f"x.{p} = r.{p}" for p in stored_rel_properties(allowed_rel_type(rel_type)))
+    """``UNWIND $rows … CREATE`` one ``rel_type`` relationship per row between existing nodes.
+
+    Rows are ``{"source", "target", "props"}`` (:func:`_rel_with_props`): ``SET x = r.props`` in one go.
+    """
+    allowed_rel_type(rel_type)
     return (f"UNWIND $rows AS r\nMATCH (a:{allowed_label(source_label)} {{id: r.source}})\n"
-            f"MATCH (b:{allowed_label(target_label)} {{id: r.target}})\nCREATE (a)-[x:{rel_type}]->(b)\nSET {sets}")
+            f"MATCH (b:{allowed_label(target_label)} {{id: r.target}})\nCREATE (a)-[x:{rel_type}]->(b)\nSET x = r.props")
+
+
+def _rel_with_props(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A loader relationship row (source, target and the stored properties) as ``{"source", "target", "props"}``."""
+    props = dict(row)
+    return {"source": props.pop("source"), "target": props.pop("target"), "props": props}
 
 
 class Neo4jEngine(GraphEngine):
@@ -185,7 +194,8 @@ class Neo4jEngine(GraphEngine):
                          rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
                          on_batch: Callable[[int], None] | None = None) -> int:
         """Into a database without ``rel_type`` relationships: ``CREATE`` one per (validated, unique) row."""
-        return self._write_rows(_create_rels_query(rel_type, source_label, target_label), rows, batch_size, on_batch)
+        return self._write_rows(_create_rels_query(rel_type, source_label, target_label), map(_rel_with_props, rows),
+                                batch_size, on_batch)
 
     def _write_rows(self, query: str, rows: Iterable[Mapping[str, Any]], batch_size: int,
                     on_batch: Callable[[int], None] | None) -> int:
