@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.redaction import scrub
 from api.security import API_KEY_HEADER_NAME, AuthenticationError, PermissionDeniedError
-from graph.errors import EngineUnavailableError, MissingParameterError, QueryError
+from graph.errors import EngineUnavailableError, MissingParameterError, QueryError, QueryTimeoutError
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = 5
@@ -75,6 +75,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(MissingParameterError)
     async def _missing(request: Request, exc: MissingParameterError) -> JSONResponse:
         return problem(422, "Missing parameter", str(exc), errors=[{"parameter": m, "reason": "required"} for m in exc.missing])
+
+    @app.exception_handler(QueryTimeoutError)
+    async def _timed_out(request: Request, exc: QueryTimeoutError) -> JSONResponse:
+        # Stopped at the time limit: the server is busy or the question too big now, not a bug; worth a retry.
+        log.warning("query timed out on %s", request.url.path)
+        return problem(503, "Query timed out", "The graph engine stopped this query at its time limit; try again "
+                       "later or ask for less (a smaller depth, limit or scope).", headers={"Retry-After": "5"})
 
     @app.exception_handler(QueryError)
     async def _query_failed(request: Request, exc: QueryError) -> JSONResponse:

@@ -21,7 +21,7 @@ import ladybug
 
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters, inline_nulls
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
-from graph.errors import EngineUnavailableError, QueryError
+from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.model import NODE_MODELS
 from graph.schema import GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
 from graph.values import from_ladybug, to_parameter
@@ -128,7 +128,7 @@ class LadybugEngine(GraphEngine):
                 return self._run(conn, query, values)
         except RuntimeError as exc:
             if not _out_of_buffer(exc):
-                raise QueryError(str(exc)) from exc
+                raise query_error(str(exc)) from exc
         # The page cache was full of other queries' working memory: run again alone, a few times (the
         # cache frees memory lazily), before calling it a capacity problem (503), not a bad query.
         for pause in ALONE_RETRY_PAUSES_S:
@@ -138,7 +138,7 @@ class LadybugEngine(GraphEngine):
                     return self._run(conn, query, values)
             except RuntimeError as exc:
                 if not _out_of_buffer(exc):
-                    raise QueryError(str(exc)) from exc
+                    raise query_error(str(exc)) from exc
                 last = exc
         raise EngineUnavailableError(f"the embedded database's page cache is too small for this query now "
                                      f"(raise ORGGRAPH_EMBEDDED_BUFFER_MB): {last}") from last
@@ -187,7 +187,7 @@ class LadybugEngine(GraphEngine):
             try:
                 result = conn.execute(query, values)
             except RuntimeError as exc:
-                raise QueryError(str(exc)) from exc
+                raise query_error(str(exc)) from exc
             finally:
                 conn.set_query_timeout(self.timeout_ms)
             if isinstance(result, list):

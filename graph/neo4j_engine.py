@@ -27,7 +27,7 @@ from neo4j.api import BookmarkManager
 
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
-from graph.errors import EngineUnavailableError, QueryError
+from graph.errors import EngineUnavailableError, query_error
 from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl
 from graph.values import from_neo4j, to_parameter
 
@@ -120,7 +120,7 @@ class Neo4jEngine(GraphEngine):
         except _UNAVAILABLE as exc:
             raise EngineUnavailableError(f"Neo4j at {self.uri} is unreachable: {exc}") from exc
         except neo4j_errors.Neo4jError as exc:
-            raise QueryError(exc.message or str(exc)) from exc
+            raise query_error(exc.message or str(exc)) from exc
         except neo4j_errors.DriverError as exc:
             raise EngineUnavailableError(f"Neo4j at {self.uri}: {exc}") from exc
         return [{k: from_neo4j(record[k]) for k in keys} for record in records]
@@ -177,7 +177,7 @@ class Neo4jEngine(GraphEngine):
         except _UNAVAILABLE as exc:
             raise EngineUnavailableError(f"Neo4j at {self.uri} is unreachable: {exc}") from exc
         except neo4j_errors.Neo4jError as exc:
-            raise QueryError(exc.message or str(exc)) from exc
+            raise query_error(exc.message or str(exc)) from exc
         except neo4j_errors.DriverError as exc:
             raise EngineUnavailableError(f"Neo4j at {self.uri}: {exc}") from exc
 

@@ -23,7 +23,7 @@ from api.deps import EngineDep, SettingsDep
 from api.problems import problem
 from api.redaction import scrub
 from api.security import SecurityState, current_principal
-from graph.errors import MissingParameterError, QueryError
+from graph.errors import MissingParameterError, QueryError, QueryTimeoutError
 from graph.readonly import WriteRefusedError, check_read_only
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -31,7 +31,6 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 MAX_QUERY_CHARS = 20_000
 MAX_PARAMS = 100
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_TIMEOUT_WORDS = ("timeout", "timed out", "interrupted", "terminated")
 
 ParamValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 
@@ -117,7 +116,7 @@ def cypher(body: CypherRequest, engine: EngineDep, settings: SettingsDep, reques
     except MissingParameterError as exc:
         return refuse("Missing parameter", str(exc), "error")
     except QueryError as exc:
-        if any(word in str(exc).lower() for word in _TIMEOUT_WORDS):
+        if isinstance(exc, QueryTimeoutError):
             return refuse("Query timed out", f"The query ran longer than {settings.cypher_timeout_s:g} s and was stopped.",
                           "timeout")
         return refuse("Query failed", f"The engine rejected the query: {scrub(exc, 500)}", "error")
