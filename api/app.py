@@ -23,7 +23,7 @@ from api.guard import RequestContextMiddleware, guard
 from api.keys import Role
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import admin, analysis, catalog, coverage, entities, facts, health, pages, viz
+from api.routes import admin, analysis, catalog, coverage, entities, facts, health, login, pages, viz
 from api.security import PUBLIC, SecurityState, declared_access, effective_routes, original_route, requires
 from api.settings import Settings, get_settings
 from graph.engine import GraphEngine
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
     app.include_router(api)
     app.include_router(viz.router, dependencies=viewer)
     app.include_router(pages.router, dependencies=viewer)
+    login.install(app)  # /login and /logout (declared public), and pages without a login redirect there
     pages.mount_static(app)
     check_declared_roles(app)
     return app

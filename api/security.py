@@ -1,8 +1,9 @@
-"""Who may call what: API keys in the ``X-API-Key`` header, three roles, secure by default.
+"""Who may call what: API keys in the ``X-API-Key`` header (or, for browsers, the login cookie), three
+roles, secure by default.
 
 * Every route declares the role it needs with ``dependencies=[requires(Role.viewer)]`` (or
-  :data:`PUBLIC` for the OpenAPI document and its page); ``create_app`` refuses to build an app with a
-  route that declares none.
+  :data:`PUBLIC` for the OpenAPI document and its page, ``/login`` and ``/logout``); ``create_app``
+  refuses to build an app with a route that declares none.
 * Keys configured (a keys file exists, or ``ORGGRAPH_API_KEYS``): every request needs a valid key.
 * No keys: the app only starts on a loopback address, and then runs *open*: every direct loopback
   request is served as ``admin`` (the demo). Requests that came through a proxy (``Forwarded``,
@@ -30,6 +31,10 @@ log = logging.getLogger("orggraph.security")
 API_KEY_HEADER_NAME = "X-API-Key"
 api_key_header = APIKeyHeader(name=API_KEY_HEADER_NAME, auto_error=False, scheme_name="ApiKey",
                               description="An API key from `orggraph keys create`. Not needed in open mode (loopback, no keys).")
+SESSION_COOKIE = "orggraph_key"
+"""The login cookie; it holds the key itself (see docs/security.md, "Web pages: login")."""
+COOKIE_METHODS = frozenset({"GET", "HEAD"})
+"""The methods the login cookie authenticates: reads only (CSRF, see the module docstring)."""
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -40,6 +45,11 @@ class InsecureConfigurationError(RuntimeError):
 
 class AuthenticationError(Exception):
     """No key, or a key that is unknown, revoked or malformed (401)."""
+
+
+class LoginRequiredError(AuthenticationError):
+    """Like :class:`AuthenticationError`, for a browser asking for a page: it is sent to ``/login``
+    (where no handler for it is installed, it is an ordinary 401)."""
 
 
 class PermissionDeniedError(Exception):
@@ -53,9 +63,11 @@ class Principal:
     key_id: str
     role: Role
     name: str = ""
+    via: str = "header"
+    """How the key came: ``header``, ``cookie`` (a browser that logged in) or ``open`` (no key: open mode)."""
 
 
-OPEN_PRINCIPAL = Principal(key_id="open", role=Role.admin, name="open mode: loopback, no keys configured")
+OPEN_PRINCIPAL = Principal(key_id="open", role=Role.admin, name="open mode: loopback, no keys configured", via="open")
 
 
 def is_loopback(host: str) -> bool:
@@ -124,26 +136,64 @@ def _direct_loopback(request: Request) -> bool:
 
 
 def authenticate(request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
-    """The caller, from the ``X-API-Key`` header (or open mode). Raises :class:`AuthenticationError`."""
+    """The caller, from the ``X-API-Key`` header, else the login cookie (or open mode).
+    Raises :class:`AuthenticationError` (:class:`LoginRequiredError` for a browser asking for a page)."""
     security: SecurityState = request.app.state.security
     if security.open_mode():
         if not _direct_loopback(request):
             raise AuthenticationError("open mode serves only direct requests from this machine; configure API keys")
         principal = OPEN_PRINCIPAL
     else:
-        if not key:
-            raise AuthenticationError(f"this API needs a key in the {API_KEY_HEADER_NAME} header")
-        record = security.keys.verify(key)
-        if record is None:
-            # The key id (not secret) helps an operator tell a revoked key from a typo; the key is never logged.
-            log.warning("rejected an API key (id %s) on %s", key_id_of(key) or "malformed", request.url.path)
-            raise AuthenticationError("the API key is unknown or revoked")
-        principal = Principal(key_id=record.id, role=record.role, name=record.name)
+        principal = _keyed_principal(request, security, key)
     request.state.principal = principal
     ctx = current_context()
     if ctx is not None:  # what the guarded engine redacts for, and the audit log names
         ctx.key_id, ctx.role = principal.key_id, principal.role
     return principal
+
+
+def _keyed_principal(request: Request, security: SecurityState, header_key: str | None) -> Principal:
+    key, via = header_key, "header"  # the header wins: a script's key is never replaced by a browser's cookie
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not key and cookie:
+        if request.method not in COOKIE_METHODS:
+            # CSRF: a cookie goes with any request the browser sends, even one another site made it send.
+            raise AuthenticationError(f"the login cookie only authenticates reads; send this request with the "
+                                      f"{API_KEY_HEADER_NAME} header")
+        key, via = cookie, "cookie"
+    if not key:
+        raise _unauthenticated(request, f"this API needs a key in the {API_KEY_HEADER_NAME} header")
+    record = security.keys.verify(key)
+    if record is None:
+        log_rejected_key(key, request.url.path)
+        raise _unauthenticated(request, "the API key is unknown or revoked")
+    return Principal(key_id=record.id, role=record.role, name=record.name, via=via)
+
+
+def log_rejected_key(key: str, path: str) -> None:
+    # The key id (not secret) helps an operator tell a revoked key from a typo; the key is never logged.
+    log.warning("rejected an API key (id %s) on %s", key_id_of(key) or "malformed", path)
+
+
+def wants_page(request: Request) -> bool:
+    """True for a browser asking for a web page (not the JSON API): it gets the login page, not a 401."""
+    if request.method not in COOKIE_METHODS or request.url.path.startswith("/api/"):
+        return False
+    return "hx-request" in request.headers or "text/html" in request.headers.get("accept", "")
+
+
+def _unauthenticated(request: Request, detail: str) -> AuthenticationError:
+    return LoginRequiredError(detail) if wants_page(request) else AuthenticationError(detail)
+
+
+def cookie_principal(request: Request) -> Principal | None:
+    """Who the login cookie names, if it holds a valid key (no error, nothing logged): for the login page."""
+    security: SecurityState = request.app.state.security
+    if security.open_mode():
+        return OPEN_PRINCIPAL
+    cookie = request.cookies.get(SESSION_COOKIE)
+    record = security.keys.verify(cookie) if cookie else None
+    return Principal(key_id=record.id, role=record.role, name=record.name, via="cookie") if record else None
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
@@ -164,7 +214,8 @@ class RoleRequirement:
 
 
 class PublicRoute:
-    """The declaration of a route anyone may call (the OpenAPI document and its page): no key is checked."""
+    """The declaration of a route anyone may call (the OpenAPI document and its page, the login page): no
+    key is checked."""
 
     def __repr__(self) -> str:
         return "public"

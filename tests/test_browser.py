@@ -308,3 +308,57 @@ def test_facts_page(page: tuple[Page, Watch], server: str) -> None:
     tab.wait_for_url(server + "/facts?status=within_tolerance")
     assert tab.locator("table.facts tbody tr").count() == 2
     watch.assert_clean()
+
+
+# ------------------------------------------------------------------ the login (keys configured)
+
+
+@pytest.fixture(scope="module")
+def keyed_server(served_engine: GraphEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The app with keys configured (so pages need the login), on another free port; yields (base URL, analyst key)."""
+    from api.keys import Role, add_key
+
+    tmp = tmp_path_factory.mktemp("browser-keys")
+    _, key = add_key(tmp / "keys.jsonl", Role.analyst, "browser test")
+    app = create_app(Settings(engine="embedded", api_keys_file=tmp / "keys.jsonl", audit_log=tmp / "audit.jsonl"),
+                     engine=served_engine)
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
+    keyed = uvicorn.Server(config)
+    thread = threading.Thread(target=keyed.run, name="uvicorn-keyed", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not keyed.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the keyed app did not start under uvicorn", pytrace=False)
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{config.port}", key
+    keyed.should_exit = True
+    thread.join(timeout=15)
+
+
+def test_login_and_logout(browser: Browser, keyed_server: tuple[str, str]) -> None:
+    base, key = keyed_server
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    tab = context.new_page()
+    watch = Watch(base)
+    for event, handler in (("request", watch.on_request), ("console", watch.on_console), ("pageerror", watch.on_page_error),
+                           ("response", watch.on_response), ("requestfailed", watch.on_failed)):
+        tab.on(event, handler)
+    try:
+        tab.goto(base + "/facts?status=agrees")
+        assert tab.url == base + "/login?next=%2Ffacts%3Fstatus%3Dagrees", "a page without a login goes to the login"
+        assert tab.locator("h1").inner_text() == "登录"
+        assert_chinese(tab)
+        tab.locator("input[name=key]").fill(key)
+        tab.locator("form.login-form button[type=submit]").click()
+        tab.wait_for_url(base + "/facts?status=agrees")
+        assert tab.locator(".session .who").inner_text().startswith("分析员")
+        assert tab.evaluate("document.cookie") == "", "HttpOnly: page scripts cannot read the key"
+        [cookie] = context.cookies()
+        assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/")
+        tab.locator(".session form.logout button").click()
+        tab.wait_for_url(base + "/login")
+        assert context.cookies() == []
+        watch.assert_clean()
+    finally:
+        context.close()
