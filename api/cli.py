@@ -136,6 +136,50 @@ def load(
     console.print(f"{result.total_rows:,} rows in {elapsed:.1f} s ({result.total_rows / max(elapsed, 1e-9):,.0f} rows/s)")
 
 
+@app.command()
+def export(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder (with manifest.json).", exists=True, file_okay=False)],
+    neo4j_admin: Annotated[Path, typer.Option("--neo4j-admin", help="Folder to write the neo4j-admin import files to "
+                                              "(must not exist or be empty; appears only when complete).")],
+    database: Annotated[str, typer.Option(help="Database name for the printed neo4j-admin command.")] = "neo4j",
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejects.csv. Default: BUNDLE/rejects.csv.")] = None,
+) -> None:
+    """Validate a bundle like `load` and write it as the CSV and header files of `neo4j-admin database import full`."""
+    import shlex
+
+    from graph.neo4j_local import check_database_name
+    from loaders.load import LoadRefused
+    from loaders.neo4j_admin import ExportTargetError, export_for_neo4j_admin
+    from loaders.progress import show_problems
+
+    start = time.perf_counter()
+    try:
+        check_database_name(database)
+    except ValueError as exc:
+        raise fail(f"--database: {exc}") from None
+    try:
+        with console.status("validating and writing…"):
+            result = export_for_neo4j_admin(bundle, neo4j_admin, rejects_path=rejects)
+    except LoadRefused as exc:
+        show_problems(err_console, exc.report.problems)
+        raise fail(f"{exc} Nothing was written. Problems: {exc.rejects_path}", code=2) from None
+    except ExportTargetError as exc:
+        raise fail(str(exc)) from None
+    table = Table(title="Written for neo4j-admin", caption=str(result.out_dir))
+    table.add_column("label / type")
+    table.add_column("rows", justify="right")
+    for name, count in {**result.nodes, **result.relationships}.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    elapsed = time.perf_counter() - start
+    console.print(f"{result.total_rows:,} rows in {elapsed:.1f} s ({result.total_rows / max(elapsed, 1e-9):,.0f} rows/s)")
+    console.print(f"Import with Neo4j stopped, into a database that does not exist yet ({result.out_dir / 'neo4j-admin.json'} "
+                  "lists the files):", soft_wrap=True)
+    sys.stdout.write(shlex.join(result.command(database)) + "\n")
+    console.print("Then start Neo4j and create the indexes and constraints (the importer makes none):", soft_wrap=True)
+    sys.stdout.write(shlex.join(["cypher-shell", "-d", database, "-f", str(result.out_dir / "schema.cypher")]) + "\n")
+
+
 # ------------------------------------------------------------------------------------------ query
 
 

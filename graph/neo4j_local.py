@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -269,3 +271,103 @@ class LocalNeo4j:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+# ------------------------------------------------------------------------------------ bulk import
+
+IMPORT_PLAN_NAME = "neo4j-admin.json"
+"""The list of files of an export for neo4j-admin (written by ``loaders/neo4j_admin.py``)."""
+_DATABASE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{2,62}")  # Neo4j's rule for database names
+
+
+def check_database_name(database: str) -> str:
+    """Return ``database`` if Neo4j accepts it as a database name, else raise ValueError saying why."""
+    if not _DATABASE_NAME.fullmatch(database):
+        raise ValueError(f"{database!r} is not a Neo4j database name (3-63 of a-z 0-9 . -, starting with a letter or digit)")
+    return database
+
+
+def import_arguments(import_dir: Path, database: str = "neo4j", options: tuple[str, ...] = ()) -> list[str]:
+    """``neo4j-admin`` arguments (after the program name) that import the export in ``import_dir`` into ``database``.
+
+    Paths are absolute, each label's and type's header file before its data file; ``options`` go
+    before the database name.
+    """
+    check_database_name(database)
+    base = Path(import_dir).resolve()
+    try:
+        plan = json.loads((base / IMPORT_PLAN_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise Neo4jLocalError(f"{base} is not an export for neo4j-admin (`orggraph export --neo4j-admin`): {e}") from e
+    args = ["database", "import", "full"]
+    args += [f"--nodes={base / f['header']},{base / f['data']}" for f in plan["nodes"]]
+    args += [f"--relationships={base / f['header']},{base / f['data']}" for f in plan["relationships"]]
+    if plan.get("multiline_fields"):
+        args.append("--multiline-fields=true")
+    return [*args, *options, database]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What ``neo4j-admin database import full`` reported."""
+
+    seconds: float
+    nodes: int
+    relationships: int
+    properties: int
+    log_path: Path
+
+
+def import_full(home: Path, import_dir: Path, *, database: str = "neo4j", heap: str = "1g", max_off_heap: str = "1g",
+                threads: int | None = None, timeout: float = 4 * 3600) -> ImportResult:
+    """Build ``database``'s store in ``home`` from an export for neo4j-admin, with Neo4j's own bulk importer.
+
+    Runs before the server starts, into a database that does not exist yet (the importer refuses an
+    existing one). Neo4j 5 Community's importer creates no indexes or constraints (its ``--schema``
+    needs Enterprise's block format), so create them once the server is up: ``LocalNeo4j.start(home)``,
+    then ``Neo4jEngine(uri).create_schema()``. On failure the half-built store is removed and
+    Neo4jLocalError carries the importer's output (bad data names the file and line).
+    """
+    home = Path(home).resolve()
+    if (running := LocalNeo4j.attach(home)) is not None:
+        raise Neo4jLocalError(f"a server runs from {home} (pid {running.pid}); stop it before importing")
+    store, tx_logs = home / "data" / "databases" / database, home / "data" / "transactions" / database
+    if store.exists():
+        raise Neo4jLocalError(f"database {database!r} already exists in {store}; import into a fresh home")
+    lib = ensure_jars()
+    if not any(lib.glob("neo4j-import-tool-*.jar")):
+        raise Neo4jLocalError(f"no neo4j-import-tool jar in {lib}: run `mvn -B package` in {NEO4J_LOCAL_DIR}")
+    for sub in ("conf", "data", "logs", "run"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    # --verbose: without it a failure says only "Error in input data", not which file, line and id.
+    options = ["--verbose", f"--max-off-heap-memory={max_off_heap}", f"--report-file={home / 'logs' / 'import.report'}",
+               *([f"--threads={threads}"] if threads else [])]
+    cmd = [_java(), f"-Xmx{heap}", *JVM_FLAGS, "-cp", f"{lib}/*", ADMIN_CLASS,
+           *import_arguments(import_dir, database, tuple(options))]
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    log_path = home / "logs" / "import.log"
+    began = time.monotonic()
+    try:
+        with open(log_path, "wb") as log:
+            res = subprocess.run(cmd, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                 check=False, timeout=timeout)
+        failed = f"exit {res.returncode}" if res.returncode != 0 else None
+    except subprocess.TimeoutExpired:
+        failed = f"no result after {timeout:.0f} s"
+    except OSError as e:
+        raise Neo4jLocalError(f"cannot run {cmd[0]}: {e}") from e
+    output = log_path.read_text(errors="replace")
+    done = re.search(r"IMPORT DONE.*?(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output, re.S)
+    if failed or done is None:
+        shutil.rmtree(store, ignore_errors=True)  # the importer leaves an unusable store behind
+        shutil.rmtree(tx_logs, ignore_errors=True)
+        raise Neo4jLocalError(f"neo4j-admin database import full failed ({failed or 'no summary'}); see {log_path}:\n"
+                              f"{_import_errors(output)}")
+    nodes, rels, props = map(int, done.groups())
+    return ImportResult(round(time.monotonic() - began, 2), nodes, rels, props, log_path)
+
+
+def _import_errors(output: str, lines: int = 30) -> str:
+    """The end of the importer's output without its progress dots and Java stack frames."""
+    noise = re.compile(r"^(\s*\.{10}|\s+at |\s+\.\.\. \d+ more|\s*$)")
+    return "\n".join([line for line in output.splitlines() if not noise.match(line)][-lines:])
