@@ -154,8 +154,18 @@ class RequestContextMiddleware:
                 raise HTTPException(413, "The request body is larger than 1 MiB.")
             return message
 
+        async def no_store_send(message: Message) -> None:
+            # Answers may hold member data for the caller's role: no browser or proxy may keep them (the back
+            # button after a logout, a shared proxy cache). Static files are cacheable and say so themselves.
+            if message["type"] == "http.response.start" and not scope.get("path", "").startswith("/static/"):
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, no_store_send)
         finally:
             _CURRENT.reset(token)
             if ctx.members_seen:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     audit_log: Path = Field(Path("data/audit.jsonl"), description="JSON lines: who read member data or ran raw Cypher")
     cypher_timeout_s: float = Field(10.0, gt=0, le=600, description="time limit of an admin console query")
     cypher_max_rows: int = Field(1000, ge=1, le=100_000, description="rows an admin console query returns at most")
+    cookie_secure: bool | None = Field(None, description="mark the login cookie Secure even over http (TLS ends at a proxy "
+                                   "that does not send X-Forwarded-Proto); by default Secure only over https")
 
     def open_engine(self, *, read_only: bool = False) -> GraphEngine:
         """Open the configured engine. The caller closes it."""

@@ -179,7 +179,7 @@ def test_every_route_declares_its_role(embedded_engine: LadybugEngine, tmp_path:
         needs[route.path] = declared.role if isinstance(declared, RoleRequirement) else "public"
     assert needs["/api/v1/admin/cypher"] == Role.admin
     assert needs["/api/v1/entities/{id}"] == needs["/api/v1/health"] == Role.viewer
-    assert {p for p, role in needs.items() if role == "public"} == {"/openapi.json", "/docs", "/redoc"}
+    assert {p for p, role in needs.items() if role == "public"} == {"/openapi.json", "/docs", "/redoc", "/login", "/logout"}
     assert all(isinstance(declared_access(r)[0], RoleRequirement | PublicRoute) for r in api_routes)
     spec = app.openapi()
     assert spec["components"]["securitySchemes"]["ApiKey"] == {
@@ -432,3 +432,12 @@ def test_formula_cells_are_escaped_in_downloads(embedded_engine: LadybugEngine, 
 def test_api_key_record_refuses_unknown_fields() -> None:
     with pytest.raises(ValueError):
         ApiKeyRecord.model_validate({"id": "0123456789", "role": "viewer", "hash": "sha256:" + "0" * 64, "secret": "x"})
+
+
+def test_answers_are_not_stored_by_browsers_or_proxies(embedded_engine: LadybugEngine, tmp_path: Path) -> None:
+    """Member data must not outlive the session in a cache (the back button after a logout, a shared proxy)."""
+    app = create_app(secure_settings(embedded_engine, tmp_path), engine=embedded_engine)
+    with TestClient(app) as client:  # the lifespan opens the engine
+        for path in ("/api/v1/health", "/", "/login"):
+            assert client.get(path, follow_redirects=False).headers.get("cache-control") == "no-store", path
+        assert client.get("/static/app.css").headers.get("cache-control") != "no-store"
