@@ -29,12 +29,12 @@ from loaders.problems import Problem, write_rejects_csv
 from loaders.spool import RecordSpool
 from loaders.validate import ValidationReport, record_fields, validate_bundle
 from loaders.writes import (
+    dataset_row,
     delete_nodes_query,
     delete_rels_query,
     label_ids_query,
     merge_nodes_query,
     merge_rels_query,
-    node_row,
     node_rows,
     rel_rows,
     scoped_ids_query,
@@ -235,9 +235,7 @@ def _noting_keys(values: Iterable[tuple[Any, ...]], keys: set[tuple[str, str]]) 
 
 def _write_dataset_node(engine: GraphEngine, manifest: Manifest) -> None:
     """Record the bundle itself, so that queries know the data's as-of date."""
-    record = {"id": f"ds-{manifest.scope}", "name": manifest.name, "scope": manifest.scope, "as_of": manifest.as_of,
-              "description": manifest.description or None, "synthetic": manifest.synthetic}
-    engine.write(merge_nodes_query(engine.dialect, "Dataset"), {"rows": [node_row("Dataset", record, manifest.scope)]})
+    engine.write(merge_nodes_query(engine.dialect, "Dataset"), {"rows": [dataset_row(manifest)]})
 
 
 def _sync(engine: GraphEngine, scope: str, bundle_ids: set[str], bundle_rels: Mapping[str, set[tuple[str, str]]],

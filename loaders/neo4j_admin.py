@@ -41,7 +41,7 @@ from loaders.load import LoadRefused
 from loaders.problems import write_rejects_csv
 from loaders.spool import RecordSpool
 from loaders.validate import ValidationReport, record_fields, validate_bundle
-from loaders.writes import node_row, node_rows, rel_rows
+from loaders.writes import dataset_row, node_rows, rel_rows
 
 ADMIN_TYPES: dict[type, str] = {str: "string", int: "long", float: "double", bool: "boolean", dt.date: "date"}
 """neo4j-admin column type of each model type: the types the driver gives Neo4j on a normal load."""
@@ -157,7 +157,7 @@ def _node_rows(report: ValidationReport, files: list[BundleFile], label: str) ->
     """
     assert report.manifest is not None
     scope = report.manifest.scope
-    dataset = _dataset_row(report.manifest) if label == "Dataset" else None
+    dataset = dataset_row(report.manifest) if label == "Dataset" else None
     if dataset is not None:
         yield dataset
     for bundle_file in files:
@@ -172,13 +172,6 @@ def _rel_rows(report: ValidationReport, files: list[BundleFile], rel_type: str) 
     for bundle_file in files:
         if bundle_file.kind == "rel" and bundle_file.name == rel_type:
             yield from rel_rows(rel_type, record_fields(bundle_file), report.spooled_values(bundle_file), report.manifest.scope)
-
-
-def _dataset_row(manifest: Manifest) -> dict[str, Any]:
-    """The ``Dataset`` node of the manifest, exactly as ``loaders.load`` writes it."""
-    record = {"id": f"ds-{manifest.scope}", "name": manifest.name, "scope": manifest.scope, "as_of": manifest.as_of,
-              "description": manifest.description or None, "synthetic": manifest.synthetic}
-    return node_row("Dataset", record, manifest.scope)
 
 
 def _write_pair(out: Path, stem: str, header: str, lines: Iterable[str]) -> int:

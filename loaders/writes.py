@@ -13,6 +13,7 @@ from typing import Any
 
 from graph.cypher import allowed_label, allowed_rel_type
 from graph.schema import ENTITY_LABEL, property_expression, stored_node_properties, stored_rel_properties
+from loaders.bundle import Manifest
 
 
 @lru_cache
@@ -53,6 +54,13 @@ def node_row(label: str, record: dict[str, Any], scope: str | None) -> dict[str,
     row = {p: record.get(p) for p in stored_node_properties(label)}
     row["scope"] = scope
     return row
+
+
+def dataset_row(manifest: Manifest) -> dict[str, Any]:
+    """The ``Dataset`` node row of a bundle: the record of the bundle itself, so queries know its as-of date."""
+    record = {"id": f"ds-{manifest.scope}", "name": manifest.name, "scope": manifest.scope, "as_of": manifest.as_of,
+              "description": manifest.description or None, "synthetic": manifest.synthetic}
+    return node_row("Dataset", record, manifest.scope)
 
 
 def rel_row(rel_type: str, record: dict[str, Any], scope: str | None) -> dict[str, Any]:
