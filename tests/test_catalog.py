@@ -9,49 +9,10 @@ from pydantic import ValidationError
 
 from graph.engine import GraphEngine
 from queries.catalog import get_query, load_catalog, prepare_params, run_catalog
+from queries.examples import EXAMPLES as CASES
 from queries.specs import SPECS
 from tests.differential import canonical, differential
 
-# Parameters for each query over the reference dataset: real ids, and some that find nothing.
-CASES: dict[str, list[dict[str, Any]]] = {
-    "dataset_as_of": [{}],
-    "coverage_compounds": [{}, {"as_of": "2010-01-01"}, {"as_of": "2016-06-30"}],
-    "coverage_buildings": [{}, {"min_floors": 1}, {"as_of": "2008-01-01"}],
-    "coverage_enterprises": [{}, {"as_of": "2015-01-01"}],
-    "gaps_compounds": [{}, {"mode": "work"}, {"subdistrict": "440303001"}, {"community": "440303001011"},
-                       {"as_of": "2012-12-31", "mode": "work"}],
-    "gaps_buildings": [{"min_floors": 1}, {"min_floors": 1, "mode": "work", "subdistrict": "440303005"}],
-    "gaps_enterprises": [{}, {"mode": "work", "subdistrict": "440303004"}],
-    "enterprises_without_own_branch": [{}, {"min_members": 5}],
-    "communities_without_certified_center": [{}, {"as_of": "2015-01-01"}],
-    "committees_below_reserve_ratio": [{}, {"ratio": 3}],
-    "hometown_groups_without_branch": [{}, {"as_of": "2006-01-01"}],
-    "unclaimed_projects": [{}],
-    "compounds_short_of_four_in_one": [{}],
-    "four_in_one_compounds": [{}, {"as_of": "2013-06-30"}],
-    "entity_by_id": [{"id": "org-luohu"}, {"id": "440303002003"}, {"id": "nothing-here"}],
-    "org_chain": [{"id": "org-mb-01"}, {"id": "org-luohu"}],
-    "org_subtree": [{"id": "org-luohu", "depth": 2}, {"id": "org-luohu", "depth": 12}],
-    "neighbors_step": [{"ids": ["org-luohu"]}, {"ids": ["440303002003", "440303002001"]}, {"ids": ["htg-01", "htg-02"]}],
-    "shortest_path": [{"source": "htg-01", "target": "org-luohu"}, {"source": "440303001011", "target": "440303009001"}],
-    "path_edges": [{"pairs": [{"source": "440303002003", "target": "440303002"}]}],
-    "common_neighbors": [{"source": "440303002003", "target": "440303002001"}, {"source": "org-luohu", "target": "440303"}],
-    "hometown_group_members": [{"id": "htg-01"}],
-    "projects_claimed_by": [{"id": "org-cc-440303005013"}],
-    "project_claimants": [{"id": "prj-000001"}],
-    "search_by_name": [{"q": "花园", "labels": ["Compound"], "limit": 50}, {"q": "党委", "labels": ["PartyOrg"], "offset": 10}],
-    "search_count": [{"q": "社区", "labels": ["Community", "PartyOrg", "ServiceCenter"]}],
-    "mobile_branches": [{}, {"as_of": "2010-01-01"}],
-    "members_recruited": [{}, {"category": "离退休", "from": "2000-01-01"}],
-    "orgs_by_level": [{}, {"as_of": "2010-01-01"}],
-    "service_centers_by_level": [{}],
-    "projects_by_year": [{}],
-    "orgs_named": [{"q": "联合党委"}],
-    "facts": [{}],
-    "community_coverage": [{"community": "440303001011"}, {"community": "440303001011", "min_floors": 1, "as_of": "2010-01-01"},
-                           {"community": "440303002003"}, {"community": "nothing-here"}],
-    "org_cross_links": [{"ids": ["org-luohu", "org-mb-01", "org-bd-jj100", "org-bd-dw", "org-mb-12"]}],
-}
 # Where several answers are right, the engines may pick different ones: compare what is determined.
 DETERMINED_COLUMNS = {"shortest_path": ["length"]}
 
