@@ -1,0 +1,205 @@
+"""Scale benchmark: every catalog query at scales 1, 10 and 100 on both engines, and how each grows.
+
+``python -m bench.scale [--scales 1,10,100] [--engines embedded,neo4j] [--repeat 7] [--plot docs/scale.png]``
+
+For each engine and scale, the reference bundle is loaded into a database cached under
+``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which
+records load time and peak memory), then every catalog query runs with each of its example parameter
+sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported.
+
+Prints, per engine, the load figures per scale (rows, load time, rows/s, loader peak RSS, store size)
+and a table of every query's median at each scale with its growth exponent: the slope of
+log(time) against log(scale) from the smallest to the largest scale (1 = linear, 0 = flat). Targets
+(issue #8, at scale 100): coverage summaries < 300 ms; lookups and neighbor steps < 20 ms.
+With ``--plot`` a log-log chart of every query (one panel per engine) is saved as PNG.
+Raw figures go to ``data/bench/results/scale-*.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.api import _database, _open
+from bench.common import (
+    BENCH_DIR,
+    cpu_pressure,
+    describe_machine,
+    embedded_store_size,
+    loadavg,
+    machine,
+    md_table,
+    neo4j_store_size,
+    parse_list,
+    save_results,
+    speed_probe,
+)
+
+COVERAGE_QUERIES = ("coverage_compounds", "coverage_buildings", "coverage_enterprises")
+LOOKUP_QUERIES = ("entity_by_id", "org_chain", "neighbors_step", "hometown_group_members", "projects_claimed_by",
+                  "project_claimants", "common_neighbors", "path_edges", "community_coverage")
+"""Queries that start from given ids: their time should not grow with the graph."""
+COVERAGE_TARGET_MS = 300.0
+LOOKUP_TARGET_MS = 20.0
+QUERY_TIMEOUT_S = 120.0
+"""Long enough that a slow query at scale 100 is measured, not cut off."""
+
+
+def time_query(engine: Any, name: str, params: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Median and spread of ``repeat`` runs of one catalog query (after a warm-up run), with its row count."""
+    from queries.catalog import run_catalog
+
+    rows = len(run_catalog(engine, name, params))  # warm-up: query plans, caches
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run_catalog(engine, name, params)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"rows": rows, "p50_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
+
+
+def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Load (or reuse) the database at ``scale`` and time every example of every catalog query on it."""
+    from queries.examples import EXAMPLES
+
+    result: dict[str, Any] = {"engine": engine_kind, "scale": scale, "queries": {}}
+    with _database(engine_kind, scale, args) as where:
+        home = BENCH_DIR / f"api-{engine_kind}-s{scale}"
+        stamp = home / ".loaded"
+        result["load"] = json.loads(stamp.read_text()) if stamp.exists() else None
+        engine = _open(engine_kind, where, timeout_s=QUERY_TIMEOUT_S)
+        try:
+            result["speed_probe_ns"], result["cpu_pressure"], result["loadavg_before"] = speed_probe(), cpu_pressure(), loadavg()
+            _log(f"{engine_kind}, scale {scale} (speed probe {result['speed_probe_ns']} ns, CPU pressure {result['cpu_pressure']}%):")
+            for name, cases in EXAMPLES.items():
+                timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
+                result["queries"][name] = timings
+                _log(f"  {name:38s} " + "  ".join(f"{t['p50_ms']:8.1f} ms ({t['rows']} rows)" for t in timings))
+            result["loadavg_after"] = loadavg()
+        finally:
+            engine.close()
+        result["store_bytes"] = (embedded_store_size(Path(where["db_path"])) if engine_kind == "embedded"
+                                 else neo4j_store_size(home))
+    return result
+
+
+def _log(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def slowest_case(timings: list[dict[str, Any]]) -> float:
+    """A query's figure at one scale: the median of its slowest example parameter set."""
+    return max(t["p50_ms"] for t in timings)
+
+
+def growth(points: dict[int, float]) -> float | None:
+    """Slope of log(ms) over log(scale) between the smallest and the largest scale (None with one scale)."""
+    scales = sorted(points)
+    if len(scales) < 2 or points[scales[0]] <= 0:
+        return None
+    return math.log(points[scales[-1]] / points[scales[0]]) / math.log(scales[-1] / scales[0])
+
+
+def _verdict(name: str, ms: float) -> str:
+    if name in COVERAGE_QUERIES:
+        return f"< {COVERAGE_TARGET_MS:.0f} ms: {'yes' if ms < COVERAGE_TARGET_MS else 'no'}"
+    if name in LOOKUP_QUERIES:
+        return f"< {LOOKUP_TARGET_MS:.0f} ms: {'yes' if ms < LOOKUP_TARGET_MS else 'no'}"
+    return ""
+
+
+def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print(f"\nMachine: {describe_machine(info)}")
+    print(f"Command: python -m bench.scale --scales {','.join(map(str, args.scales))} --engines {','.join(args.engines)} "
+          f"--repeat {args.repeat}\n")
+    for engine in args.engines:
+        mine = sorted((r for r in runs if r["engine"] == engine), key=lambda r: r["scale"])
+        if not mine:
+            continue
+        print(f"### {engine}\n")
+        load_rows = []
+        for r in mine:
+            load = r.get("load") or {}
+            load_rows.append([r["scale"], load.get("rows"), round(load["seconds"], 1) if "seconds" in load else None,
+                              round(load["rows"] / load["seconds"]) if load.get("seconds") else None, load.get("peak_rss_mb"),
+                              round(r["store_bytes"] / 2**20, 1), r["speed_probe_ns"], r["cpu_pressure"]])
+        print(md_table(["scale", "rows loaded", "load s", "rows/s", "loader peak RSS MB", "store MB", "speed probe ns",
+                        "CPU pressure %"], load_rows))
+        print()
+        largest = mine[-1]["scale"]
+        rows = []
+        for name in mine[0]["queries"]:
+            points = {r["scale"]: slowest_case(r["queries"][name]) for r in mine if name in r["queries"]}
+            slope = growth(points)
+            rows.append([name, *(round(points[r["scale"]], 1) if r["scale"] in points else None for r in mine),
+                         None if slope is None else round(slope, 2),
+                         _verdict(name, points[largest]) if largest >= 100 and largest in points else ""])
+        print(md_table(["query", *(f"scale {r['scale']} ms" for r in mine), "growth exponent", f"target at scale {largest}"], rows))
+        print()
+
+
+def plot(runs: list[dict[str, Any]], engines: list[str], path: Path) -> None:
+    """A log-log chart of each query's median against scale, one panel per engine."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(engines), figsize=(7 * len(engines), 6), sharey=True, squeeze=False)
+    for ax, engine in zip(axes[0], engines, strict=True):
+        mine = sorted((r for r in runs if r["engine"] == engine), key=lambda r: r["scale"])
+        for name in mine[0]["queries"] if mine else []:
+            scales = [r["scale"] for r in mine if name in r["queries"]]
+            values = [max(slowest_case(r["queries"][name]), 0.01) for r in mine if name in r["queries"]]
+            style = "-" if name in COVERAGE_QUERIES else "--" if name in LOOKUP_QUERIES else ":"
+            ax.plot(scales, values, style, marker="o", linewidth=1.5 if style == "-" else 1, label=name)
+        if mine:
+            first = mine[0]["scale"]
+            ax.plot([first, mine[-1]["scale"]], [1, mine[-1]["scale"] / first], color="grey", alpha=0.4, linewidth=6,
+                    label="linear (slope 1)")
+        ax.axhline(COVERAGE_TARGET_MS, color="red", alpha=0.5, linewidth=0.8)
+        ax.axhline(LOOKUP_TARGET_MS, color="orange", alpha=0.5, linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(engine)
+        ax.set_xlabel("scale of the reference dataset")
+        ax.set_ylabel("median ms (slowest example)")
+        ax.grid(True, which="both", alpha=0.2)
+    axes[0][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,10,100")
+    parser.add_argument("--engines", default="embedded,neo4j")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each example (after one warm-up run)")
+    parser.add_argument("--plot", type=Path, help="save a log-log chart here (PNG)")
+    parser.add_argument("--neo4j-heap", default="2g")
+    parser.add_argument("--neo4j-pagecache", default="2g")
+    args = parser.parse_args(argv)
+    args.scales = [int(s) for s in parse_list(args.scales)]
+    args.engines = parse_list(args.engines)
+    args.keep_data = True  # the loaded databases are the expensive part: reuse them (bench.api shares them)
+    info = machine()
+    runs = [run_scale(engine, scale, args) for engine in args.engines for scale in args.scales]
+    path = save_results("scale", {"machine": info, "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                                  "runs": runs})
+    print_report(info, runs, args)
+    if args.plot:
+        plot(runs, args.engines, args.plot)
+        print(f"chart: {args.plot}")
+    print(f"raw figures: {path}")
+
+
+if __name__ == "__main__":
+    main()
