@@ -32,6 +32,9 @@ NEO4J_INDEXES: dict[str, tuple[str, ...]] = {
     "ServiceCenter": ("name", "level"),
 }
 NEO4J_REL_INDEXES: dict[str, tuple[str, ...]] = {"COVERS": ("mode",), "MEMBER_OF": ("role",)}
+SEARCHABLE_LABELS: tuple[str, ...] = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
+"""Labels whose names the search finds: not members (names are personal data) and not the bookkeeping node.
+On Neo4j each has a TEXT index on ``name``, which answers ``CONTAINS`` (a RANGE index cannot)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ def neo4j_ddl() -> list[str]:
     ]
     for label, props in NEO4J_INDEXES.items():
         statements += [f"CREATE INDEX {label.lower()}_{p} IF NOT EXISTS FOR (n:{label}) ON (n.{p})" for p in props]
+    statements += [f"CREATE TEXT INDEX {label.lower()}_name_text IF NOT EXISTS FOR (n:{label}) ON (n.name)"
+                   for label in SEARCHABLE_LABELS]
     for rel_type, props in NEO4J_REL_INDEXES.items():
         statements += [
             f"CREATE INDEX {rel_type.lower()}_{p} IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.{p})" for p in props

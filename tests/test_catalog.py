@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -74,3 +75,13 @@ def test_canonical_comparison_sees_differences() -> None:
     assert canonical([{"a": 1}], ordered=True) != canonical([{"a": 2}], ordered=True)
     assert canonical([{"a": 1}, {"a": 2}], ordered=False) == canonical([{"a": 2}, {"a": 1}], ordered=False)
     assert canonical([{"a": 1}, {"a": 2}], ordered=True) != canonical([{"a": 2}, {"a": 1}], ordered=True)
+
+
+@pytest.mark.parametrize("name", ["search_by_name", "search_count"])
+def test_neo4j_search_has_one_branch_per_searchable_label(name: str) -> None:
+    """The Neo4j search reads each label's TEXT index in a branch of its own: a label left out would silently
+    never be found, one too many would search members."""
+    from graph.schema import SEARCHABLE_LABELS
+
+    text = get_query(name).text_for("neo4j")
+    assert re.findall(r"MATCH \(n:(\w+)\) WHERE '(\w+)' IN \$labels", text) == [(label, label) for label in SEARCHABLE_LABELS]

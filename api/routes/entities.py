@@ -12,7 +12,7 @@ from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.problems import NotFoundError
 from api.routes.common import Limit, Offset, PageOf
 from graph.engine import GraphEngine
-from graph.model import NODE_MODELS
+from graph.schema import SEARCHABLE_LABELS
 from queries import answers
 from queries.catalog import run_catalog
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["entities"])
 
 EntityIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Graph-wide entity id.",
                                    examples=["org-luohu"])]
-SEARCHABLE = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
+SEARCHABLE = SEARCHABLE_LABELS
 
 
 class Entity(BaseModel):
