@@ -43,18 +43,19 @@ def admin_export(reference_bundle: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def imported(admin_export: AdminExport, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jEngine]:
-    """A Neo4j server whose store neo4j-admin built from the export, with the schema created after start."""
+    """A Neo4j server whose store neo4j-admin built from the export, started with the schema created, all by
+    ``orggraph neo4j import`` (so the command is what is tested)."""
     home = tmp_path_factory.mktemp("admin-home")
-    try:
-        result = import_full(home, admin_export.out_dir, max_off_heap="256m")
-        server = LocalNeo4j.start(home, timeout=240)
-    except Neo4jLocalError as exc:
-        pytest.fail(f"neo4j-admin import or the server failed:\n{exc}", pytrace=False)
-    assert (result.nodes, result.relationships) == (sum(admin_export.nodes.values()), sum(admin_export.relationships.values()))
-    print(f"\nneo4j-admin import: {result.seconds} s; server start: {server.startup_seconds} s")
+    result = runner.invoke(app, ["neo4j", "import", str(admin_export.out_dir), "--home", str(home), "--heap", "512m"])
+    server = LocalNeo4j.attach(home)
+    if result.exit_code != 0 or server is None:
+        if server is not None:
+            server.stop()
+        pytest.fail(f"orggraph neo4j import failed:\n{result.output}", pytrace=False)
+    nodes, rels = sum(admin_export.nodes.values()), sum(admin_export.relationships.values())
+    assert f"imported {nodes:,} nodes and {rels:,} relationships" in " ".join(result.output.split()), result.output
     engine = Neo4jEngine(server.uri)
     try:
-        engine.create_schema()
         yield engine
     finally:
         engine.close()
