@@ -9,14 +9,17 @@ from fastapi import Depends, Request
 from api.settings import Settings
 from graph.engine import GraphEngine
 
+# The dependencies are ``async def`` although they do not await: FastAPI runs a plain ``def`` dependency in the
+# thread pool, one hop per dependency per request, which cost more than the whole of a lookup's query.
 
-def get_engine(request: Request) -> GraphEngine:
+
+async def get_engine(request: Request) -> GraphEngine:
     """The engine the app opened at start-up."""
     engine: GraphEngine = request.app.state.engine
     return engine
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

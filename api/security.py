@@ -135,9 +135,12 @@ def _direct_loopback(request: Request) -> bool:
         return True  # not an address (in-process test clients); open mode already needs a loopback listener
 
 
-def authenticate(request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
+async def authenticate(request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
     """The caller, from the ``X-API-Key`` header, else the login cookie (or open mode).
-    Raises :class:`AuthenticationError` (:class:`LoginRequiredError` for a browser asking for a page)."""
+    Raises :class:`AuthenticationError` (:class:`LoginRequiredError` for a browser asking for a page).
+
+    ``async`` without awaiting (the key check is a hash and at most a re-read of a small keys file): a plain
+    ``def`` dependency would cost a thread-pool hop on every request."""
     security: SecurityState = request.app.state.security
     if security.open_mode():
         if not _direct_loopback(request):
@@ -208,7 +211,7 @@ class RoleRequirement:
     def __repr__(self) -> str:
         return f"requires({self.role.value})"
 
-    def __call__(self, principal: PrincipalDep) -> None:
+    async def __call__(self, principal: PrincipalDep) -> None:  # async: no thread-pool hop (see authenticate)
         if not principal.role.allows(self.role):
             raise PermissionDeniedError(f"this route needs the {self.role.value} role; the key has {principal.role.value}")
 
@@ -220,7 +223,7 @@ class PublicRoute:
     def __repr__(self) -> str:
         return "public"
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 
