@@ -1,7 +1,7 @@
 // Neo4j: one branch per searchable label (graph.schema.SEARCHABLE_LABELS), so that each `name CONTAINS $q`
 // is answered by that label's TEXT index instead of a scan of every :Entity (about 1 s at scale 100).
 // Same rows as search_count.cypher; a test checks that the branches match the searchable labels.
-CALL {
+CALL () {
   MATCH (n:District) WHERE 'District' IN $labels AND n.name CONTAINS $q RETURN n, 'District' AS label
   UNION ALL
   MATCH (n:Subdistrict) WHERE 'Subdistrict' IN $labels AND n.name CONTAINS $q RETURN n, 'Subdistrict' AS label
