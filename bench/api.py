@@ -42,6 +42,7 @@ from bench.common import (
     bundle,
     cpu_pressure,
     describe_machine,
+    generator_version,
     loadavg,
     machine,
     md_table,
@@ -339,8 +340,8 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
     root = bundle(scale)
     home = BENCH_DIR / f"api-{engine}-s{scale}"
     stamp = home / ".loaded"
-    if stamp.exists() and not args.keep_data:
-        shutil.rmtree(home)
+    if stamp.exists() and (not args.keep_data or json.loads(stamp.read_text()).get("generator") != generator_version()):
+        shutil.rmtree(home)  # not kept, or loaded from a bundle of other generator code: load afresh
     payload: dict[str, Any] = {"mode": "load", "engine": engine, "bundle": str(root), "batch_size": 5000, "buffer_mb": 2048}
     if engine == "embedded":
         db_path = home / "graph.lbug"
@@ -349,7 +350,7 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
             home.mkdir(parents=True)
             _log(f"loading scale {scale} into a fresh embedded database ...")
             loaded = run_worker("bench.load", {**payload, "db_path": str(db_path)}, timeout=4 * 3600)
-            stamp.write_text(json.dumps(loaded))
+            stamp.write_text(json.dumps({**loaded, "generator": generator_version()}))
         try:
             yield {"db_path": str(db_path)}
         finally:
@@ -365,7 +366,7 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
         if not stamp.exists():
             _log(f"loading scale {scale} into a fresh Neo4j database ...")
             loaded = run_worker("bench.load", {**payload, "uri": server.uri}, timeout=4 * 3600)
-            stamp.write_text(json.dumps(loaded))
+            stamp.write_text(json.dumps({**loaded, "generator": generator_version()}))
         yield {"uri": server.uri, "server_pid": server.pid}
     finally:
         server.stop()
