@@ -175,7 +175,7 @@ def plot(runs: list[dict[str, Any]], engines: list[str], path: Path) -> None:
     axes[0][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # the legend sits outside the axes
 
 
 def main(argv: list[str] | None = None) -> None:
