@@ -191,6 +191,29 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
                         truncated=omitted > 0, omitted=omitted)
 
 
+CHAIN_MAX_STEPS = 12
+"""As org_chain's ``*0..12``: no real chain is longer (district → subdistrict → community → branch …)."""
+
+
+def org_chain(engine: GraphEngine, org: dict[str, Any]) -> list[Row]:
+    """The rows of the catalog's ``org_chain`` for ``org`` (a PartyOrg node), walked one step at a time.
+
+    Each step asks for the parents of one org by id (``org_parents``), which both engines answer from the
+    primary key; a variable-length match makes LadybugDB read the whole ``REPORTS_TO`` table. Every path is
+    followed, as the variable-length match does (an org with a former parent besides the current one has
+    two), so the rows are the same, ordered by distance, then id.
+    """
+    rows: list[Row] = [{"id": org["id"], "name": org.get("name"), "level": org.get("level"), "distance": 0}]
+    frontier = [org["id"]]
+    for distance in range(1, CHAIN_MAX_STEPS + 1):
+        parents = [p for child in frontier for p in run_catalog(engine, "org_parents", {"id": child})]
+        rows += [{**p, "distance": distance} for p in parents]
+        frontier = [p["id"] for p in parents]
+        if not frontier:
+            break
+    return sorted(rows, key=lambda r: (r["distance"], r["id"]))
+
+
 def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int = 6) -> dict[str, Any] | None:
     """A shortest path between two entities with the relationship types along it, or ``None``."""
     rows = run_catalog(engine, "shortest_path", {"source": source, "target": target, "max_length": max_length})

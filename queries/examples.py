@@ -27,6 +27,7 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "compounds_short_of_four_in_one": [{}],
     "four_in_one_compounds": [{}, {"as_of": "2013-06-30"}],
     "entity_by_id": [{"id": "org-luohu"}, {"id": "440303002003"}, {"id": "nothing-here"}],
+    "org_parents": [{"id": "org-mb-01"}, {"id": "org-luohu"}, {"id": "org-cc-440303005013"}],
     "org_chain": [{"id": "org-mb-01"}, {"id": "org-luohu"}],
     "org_subtree": [{"id": "org-luohu", "depth": 2}, {"id": "org-luohu", "depth": 12}],
     "neighbors_step": [{"ids": ["org-luohu"]}, {"ids": ["440303002003", "440303002001"]}, {"ids": ["htg-01", "htg-02"]}],

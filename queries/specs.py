@@ -264,6 +264,12 @@ class NodeRow(Row):
     n: dict[str, Any] = Field(description="The entity: id, label and properties.")
 
 
+class ParentRow(Row):
+    id: str
+    name: str
+    level: str
+
+
 class ChainRow(Row):
     id: str
     name: str
@@ -440,6 +446,7 @@ SPECS: dict[str, QuerySpec] = {
                                        AsOf, FourInOneRow, "figures"),
     "entity_by_id": QuerySpec("Entity by id", "按编号查询实体", EntityId, NodeRow, "lookup"),
     "org_chain": QuerySpec("Chain of an org up to the district committee", "党组织上级链", EntityId, ChainRow, "linkage"),
+    "org_parents": QuerySpec("Organizations an org reports to (one step)", "直接上级党组织", EntityId, ParentRow, "internal"),
     "org_subtree": QuerySpec("Organizations below an org", "下级党组织", Subtree, SubtreeRow, "linkage"),
     "neighbors_step": QuerySpec("One step of a neighborhood", "邻居(一步)", Step, StepRow, "internal"),
     "shortest_path": QuerySpec("Shortest path between two entities", "两实体间最短路径", PathQuery, PathRow, "linkage"),

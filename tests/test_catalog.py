@@ -85,3 +85,18 @@ def test_neo4j_search_has_one_branch_per_searchable_label(name: str) -> None:
 
     text = get_query(name).text_for("neo4j")
     assert re.findall(r"MATCH \(n:(\w+)\) WHERE '(\w+)' IN \$labels", text) == [(label, label) for label in SEARCHABLE_LABELS]
+
+
+def test_stepwise_org_chain_gives_the_rows_of_the_catalog_query(reference_engine: GraphEngine) -> None:
+    """The API walks an org's chain a step at a time (queries.answers.org_chain, fast on LadybugDB); it must
+    answer exactly what the catalog's variable-length org_chain does, for every kind of org."""
+    from queries import answers
+
+    orgs = reference_engine.read("MATCH (o:PartyOrg) RETURN o.id AS id, o.name AS name, o.level AS level ORDER BY id")
+    sample = [o for i, o in enumerate(orgs) if i % 7 == 0 or o["level"] != "党支部"]  # every level, a seventh of the branches
+    assert len(sample) > 100
+    for org in sample:
+        walked = answers.org_chain(reference_engine, org)
+        matched = run_catalog(reference_engine, "org_chain", {"id": org["id"]})
+        assert canonical(walked, ordered=False) == canonical(matched, ordered=False), org["id"]
+        assert [r["distance"] for r in walked] == sorted(r["distance"] for r in walked)

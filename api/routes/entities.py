@@ -89,7 +89,7 @@ class ChainAnswer(BaseModel):
             responses={404: {"description": "No such party organization"}})
 def org_chain(engine: EngineDep, id: EntityIdPath) -> Any:
     org = get_org(engine, id)
-    return {"org": org, "chain": run_catalog(engine, "org_chain", {"id": id})}
+    return {"org": org, "chain": answers.org_chain(engine, org)}  # the rows of org_chain, walked step by step
 
 
 class SubtreeAnswer(BaseModel):

@@ -295,7 +295,7 @@ def entity_page(request: Request, entity_id: str) -> HTMLResponse:
     except NotFoundError as exc:
         return not_found(request, str(exc))
     links, counts = entity_links(engine, entity_id)
-    chain = run_catalog(engine, "org_chain", {"id": entity_id}) if node["label"] == "PartyOrg" else []
+    chain = answers.org_chain(engine, node) if node["label"] == "PartyOrg" else []
     # Reconciling runs every fact's query: only for an entity that facts describe (or a fact).
     facts = fact_display.facts_about(engine, entity_id) if any(t == "DESCRIBES" for t, _ in counts) else []
     return page(request, "entity.html", node=node, name=caption(node), kind=label_zh(node["label"]),
