@@ -449,6 +449,7 @@ SPECS: dict[str, QuerySpec] = {
     "org_parents": QuerySpec("Organizations an org reports to (one step)", "直接上级党组织", EntityId, ParentRow, "internal"),
     "org_subtree": QuerySpec("Organizations below an org", "下级党组织", Subtree, SubtreeRow, "linkage"),
     "neighbors_step": QuerySpec("One step of a neighborhood", "邻居(一步)", Step, StepRow, "internal"),
+    "neighbors_one": QuerySpec("One step of a neighborhood from one node", "单个实体的邻居(一步)", EntityId, StepRow, "internal"),
     "shortest_path": QuerySpec("Shortest path between two entities", "两实体间最短路径", PathQuery, PathRow, "linkage"),
     "path_edges": QuerySpec("Relationships along a path", "路径上的关系", PathEdges, EdgeRow, "internal"),
     "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),

@@ -100,3 +100,11 @@ def test_stepwise_org_chain_gives_the_rows_of_the_catalog_query(reference_engine
         matched = run_catalog(reference_engine, "org_chain", {"id": org["id"]})
         assert canonical(walked, ordered=False) == canonical(matched, ordered=False), org["id"]
         assert [r["distance"] for r in walked] == sorted(r["distance"] for r in walked)
+
+
+@pytest.mark.parametrize("node_id", ["org-luohu", "440303002003", "htg-01", "org-mb-01"])
+def test_neighbors_of_one_node_equal_a_step_from_a_list_of_one(reference_engine: GraphEngine, node_id: str) -> None:
+    """The walk's single-node step (neighbors_one, from the primary key) gives the rows of neighbors_step."""
+    one = run_catalog(reference_engine, "neighbors_one", {"id": node_id})
+    step = run_catalog(reference_engine, "neighbors_step", {"ids": [node_id]})
+    assert one and canonical(one, ordered=False) == canonical(step, ordered=False)
