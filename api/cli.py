@@ -83,7 +83,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port. Default: ORGGRAPH_PORT or 8000.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Serve the HTTP API (and, later, the web pages)."""
+    """Serve the HTTP API, the web pages and the network views.
+
+    Every other setting comes from ORGGRAPH_* environment variables or a .env file (api/settings.py; README
+    and docs/deployment.md list them). Off loopback, API keys are required (orggraph keys create).
+    """
     import uvicorn
 
     from api.app import create_app
