@@ -258,7 +258,8 @@ def test_hierarchy_view_fetches_no_level_below_its_cut(embedded_engine: GraphEng
 def test_ego_view_walks_no_step_past_its_cut(embedded_engine: GraphEngine, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     load_bundle(embedded_engine, tree_bundle(tmp_path / "tree", fanout=8, levels=2))
-    steps = spy_reads(embedded_engine, monkeypatch, lambda query, params: "ids" in params)
+    # A walk step is neighbors_step (a list of ids) or neighbors_one (one id): both match -[r]- from the node.
+    steps = spy_reads(embedded_engine, monkeypatch, lambda query, params: "-[r]->(b)" in query)
     view = ego_view(embedded_engine, "org-r", depth=3, limit=5)
     assert len(steps) == 1, "the first step (8 neighbors) overflows the limit: no second step is walked"
     assert view.node_count == 5
