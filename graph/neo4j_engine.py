@@ -115,17 +115,11 @@ class Neo4jEngine(GraphEngine):
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: RoutingControl) -> list[Row]:
         values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
-        try:
+        with self._errors():
             records, _, keys = self._driver.execute_query(
                 Query(query, timeout=self.timeout_s),  # type: ignore[arg-type,unused-ignore]  # text comes from the catalog
                 values, routing_=routing, database_=self.database, bookmark_manager_=self.bookmarks,
             )
-        except _UNAVAILABLE as exc:
-            raise EngineUnavailableError(f"Neo4j at {self.uri} is unreachable: {exc}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise query_error(exc.message or str(exc)) from exc
-        except neo4j_errors.DriverError as exc:
-            raise EngineUnavailableError(f"Neo4j at {self.uri}: {exc}") from exc
         return [{k: from_neo4j(record[k]) for k in keys} for record in records]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
