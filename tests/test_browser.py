@@ -82,7 +82,13 @@ def served_engine(reference_bundle: Path, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module")
 def server(served_engine: GraphEngine) -> Iterator[str]:
     """The app on a free loopback port, in a thread of this process (the engine is in-process)."""
-    app = create_app(Settings(engine="embedded"), engine=served_engine)
+    with serving(create_app(Settings(engine="embedded"), engine=served_engine)) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a thread of this process; yield its base URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
@@ -92,9 +98,11 @@ def server(served_engine: GraphEngine) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the app did not start under uvicorn", pytrace=False)
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -322,18 +330,8 @@ def keyed_server(served_engine: GraphEngine, tmp_path_factory: pytest.TempPathFa
     _, key = add_key(tmp / "keys.jsonl", Role.analyst, "browser test")
     app = create_app(Settings(engine="embedded", api_keys_file=tmp / "keys.jsonl", audit_log=tmp / "audit.jsonl"),
                      engine=served_engine)
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
-    keyed = uvicorn.Server(config)
-    thread = threading.Thread(target=keyed.run, name="uvicorn-keyed", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not keyed.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the keyed app did not start under uvicorn", pytrace=False)
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}", key
-    keyed.should_exit = True
-    thread.join(timeout=15)
+    with serving(app) as base:
+        yield base, key
 
 
 def test_login_and_logout(browser: Browser, keyed_server: tuple[str, str]) -> None:
