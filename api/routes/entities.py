@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import EngineDep
 from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.problems import NotFoundError
-from api.routes.common import Limit, Offset, PageOf
+from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget
 from graph.engine import GraphEngine
 from graph.schema import SEARCHABLE_LABELS
 from queries import answers
@@ -121,9 +121,9 @@ class PathAnswer(BaseModel):
             responses={404: {"description": "One of the entities does not exist"}})
 def paths(
     engine: EngineDep,
-    source: Annotated[str, Query(min_length=1, max_length=64, examples=["org-luohu"])],
-    target: Annotated[str, Query(min_length=1, max_length=64, examples=["440303002003"])],
-    max_length: Annotated[int, Query(ge=1, le=10, description="Longest path to look for.")] = 6,
+    source: PathSource,
+    target: PathTarget,
+    max_length: PathMaxLength = 6,
 ) -> Any:
     get_entity(engine, source)
     get_entity(engine, target)

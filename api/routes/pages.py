@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from api import fact_display
 from api.problems import NotFoundError
 from api.routes.catalog import PUBLIC, describe
+from api.routes.common import PathMaxLength
 from api.routes.coverage import GAP_LISTS
 from api.routes.entities import SEARCHABLE, get_entity
 from graph.engine import GraphEngine
@@ -337,7 +338,7 @@ def search_page(request: Request, q: SearchText = "", offset: Annotated[int, Que
 
 @router.get("/path")
 def path_page(request: Request, source: SearchText = "", target: SearchText = "",
-              max_length: Annotated[int, Query(ge=1, le=10)] = 6) -> HTMLResponse:
+              max_length: PathMaxLength = 6) -> HTMLResponse:
     engine = engine_of(request)
     source, target = source.strip(), target.strip()
     error, found, ends = None, None, {}

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import EngineDep
 from api.problems import NotFoundError
+from api.routes.common import PathMaxLength, PathSource, PathTarget
 from api.routes.entities import get_entity, get_org
 from graph import views
 from graph.engine import GraphEngine
@@ -68,9 +69,9 @@ def hierarchy(
 @router.get("/path", summary="A shortest path between two entities", responses=HTML_RESPONSES)
 def path(
     engine: EngineDep,
-    source: Annotated[str, Query(min_length=1, max_length=64, examples=["htg-01"])],
-    target: Annotated[str, Query(min_length=1, max_length=64, examples=["org-luohu"])],
-    max_length: Annotated[int, Query(ge=1, le=10, description="Longest path to look for, in steps.")] = 6,
+    source: PathSource,
+    target: PathTarget,
+    max_length: PathMaxLength = 6,
 ) -> HTMLResponse:
     get_entity(engine, source)
     get_entity(engine, target)
