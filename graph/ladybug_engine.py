@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import queue
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.model import NODE_MODELS
 from graph.schema import GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
-from graph.values import from_ladybug, to_parameter
+from graph.values import csv_text, from_ladybug, to_parameter
 
 DEFAULT_DB_PATH = Path("data/orggraph.lbug")
 COPY_PROGRESS_ROWS = 10_000
@@ -32,16 +31,6 @@ ALONE_RETRY_PAUSES_S = (0.0, 0.2, 1.0)
 MB_PER_CONNECTION = 256
 """Page cache per pooled connection: each running query takes its working memory from the page cache, and
 the load test exhausted 512 MiB with 4 connections (shortest paths) but not with 2, nor 1 GiB with 4."""
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _out_of_buffer(exc: RuntimeError) -> bool:
@@ -236,7 +225,7 @@ class LadybugEngine(GraphEngine):
                 writer = csv.writer(handle)
                 writer.writerow(columns)
                 for row in rows:
-                    writer.writerow([_csv_cell(row.get(c)) for c in columns])
+                    writer.writerow([csv_text(row.get(c)) for c in columns])
                     count += 1
                     if on_batch and count % COPY_PROGRESS_ROWS == 0:
                         on_batch(COPY_PROGRESS_ROWS)

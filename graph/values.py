@@ -79,3 +79,15 @@ def to_parameter(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_parameter(v) for k, v in value.items()}
     raise TypeError(f"unsupported parameter value of type {type(value).__name__}")
+
+
+def csv_text(value: Any) -> str:
+    """One value as a CSV cell, as bundles and LadybugDB's COPY read it: ISO dates, ``true``/``false``, empty for
+    ``None``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

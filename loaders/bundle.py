@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.model import NODE_MODELS, REL_MODELS
+from graph.values import csv_text as cell_text  # re-exported: the readers and the template render cells with it
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -68,17 +69,6 @@ def columns_for(kind: Literal["node", "rel"], name: str) -> list[str]:
         return list(NODE_MODELS[name].model_fields)
     fields = list(REL_MODELS[name].model_fields)
     return ["source", "target"] + [f for f in fields if f not in ("source", "target")]
-
-
-def cell_text(value: Any) -> str:
-    """Render one value as a CSV cell: ISO dates, ``true``/``false``, empty for ``None``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 class BundleWriter:
