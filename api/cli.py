@@ -135,9 +135,31 @@ def load(
         table.add_row(name, f"{count:,}")
     if result.removed:
         table.add_row("removed (--sync)", f"{result.removed:,}")
+    table.add_row("coverage roll-up (derived)", f"{result.rollup_rows:,}")
     console.print(table)
     elapsed = time.perf_counter() - start
     console.print(f"{result.total_rows:,} rows in {elapsed:.1f} s ({result.total_rows / max(elapsed, 1e-9):,.0f} rows/s)")
+
+
+@app.command("rollup")
+def rollup_command() -> None:
+    """Recompute the coverage roll-up (the stored coverage counts at each dataset's as-of date).
+
+    Every `orggraph load` does this itself; run it after changing the graph by other means (Cypher by
+    hand, another tool, `neo4j import --no-start`), or the coverage summaries may show the old counts.
+    """
+    from queries import rollup
+
+    start = time.perf_counter()
+    try:
+        with settings().open_engine() as engine, console.status("computing the coverage roll-up…"):
+            engine.create_schema()  # a store made before roll-ups existed has no table for them yet
+            rows = rollup.rebuild(engine)
+            stored = sorted(rollup.complete(engine))
+    except GraphError as exc:
+        raise fail(str(exc)) from None
+    dates = ", ".join(sorted({as_of.isoformat() for _, as_of in stored})) or "none (no dataset loaded)"
+    console.print(f"coverage roll-up: {rows:,} rows for as-of {dates} in {time.perf_counter() - start:.1f} s")
 
 
 @app.command()
@@ -355,10 +377,12 @@ def neo4j_import(
 
     Far faster than `orggraph load` for a big first load. The store must not exist yet: use a new --home.
     Neo4j 5 Community's importer makes no indexes or constraints, so the server is then started and they
-    are created (--no-start leaves that to you: `cypher-shell -f DIR/schema.cypher`).
+    are created, and the coverage roll-up is computed (--no-start leaves both to you:
+    `cypher-shell -f DIR/schema.cypher`, then `orggraph rollup`).
     """
     from graph.neo4j_engine import Neo4jEngine
     from graph.neo4j_local import DEFAULT_HOME, LocalNeo4j, Neo4jLocalError, ensure_jars, import_full
+    from queries import rollup
 
     home = home or DEFAULT_HOME
     try:
@@ -372,12 +396,14 @@ def neo4j_import(
             return
         with console.status("starting Neo4j…"):
             server = LocalNeo4j.start(home, port)
-        with console.status("creating indexes and constraints…"):
-            engine = Neo4jEngine(server.uri)
-            try:
+        engine = Neo4jEngine(server.uri)
+        try:
+            with console.status("creating indexes and constraints…"):
                 engine.create_schema()
-            finally:
-                engine.close()
+            with console.status("computing the coverage roll-up…"):
+                rollup.rebuild(engine)
+        finally:
+            engine.close()
     except Neo4jLocalError as exc:
         raise fail(str(exc)) from None
     console.print(f"Neo4j is up at [bold]{server.uri}[/] (pid {server.pid}) with the imported graph.\n"

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any, ClassVar
 
 from graph.model import NODE_MODELS, REL_MODELS
-from graph.schema import GraphSchema
+from graph.schema import DERIVED_TABLES, GraphSchema
 
 Row = dict[str, Any]
 DEFAULT_BATCH_SIZE = 5000
@@ -115,7 +115,7 @@ class GraphEngine(ABC):
 
     def clear(self) -> None:
         """Delete every node and relationship, keeping the schema. For tests and ``load --replace``."""
-        for label in NODE_MODELS:
+        for label in (*NODE_MODELS, *DERIVED_TABLES):
             self.write(f"MATCH (n:{label}) DETACH DELETE n")
 
     def __enter__(self) -> GraphEngine:

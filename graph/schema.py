@@ -32,6 +32,16 @@ NEO4J_INDEXES: dict[str, tuple[str, ...]] = {
     "ServiceCenter": ("name", "level"),
 }
 NEO4J_REL_INDEXES: dict[str, tuple[str, ...]] = {"COVERS": ("mode",), "MEMBER_OF": ("role",)}
+DERIVED_TABLES: dict[str, dict[str, type]] = {
+    "CoverageRollup": {
+        "id": str, "target": str, "as_of": dt.date, "community_id": str, "floors": int,
+        "total": int, "organizational_covered": int, "work_covered": int,
+    },
+}
+"""Tables the loaders derive from the graph, not part of the domain model: no bundle holds them, no
+export writes them, and every load rebuilds them (``queries.rollup``). ``CoverageRollup`` holds the
+coverage counts per community at the loaded dataset's as-of date, so the coverage summary need not
+read every compound and ``COVERS`` of the district on each request."""
 SEARCHABLE_LABELS: tuple[str, ...] = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
 """Labels whose names the search finds: not members (names are personal data) and not the bookkeeping node.
 On Neo4j each has a TEXT index on ``name``, which answers ``CONTAINS`` (a RANGE index cannot)."""
@@ -66,9 +76,11 @@ def stored_rel_properties(rel_type: str) -> Mapping[str, type]:
 
 
 def expected_schema() -> GraphSchema:
-    """The schema the model asks for (property names sorted; ``source``/``target`` are not properties)."""
+    """The schema the model asks for (property names sorted; ``source``/``target`` are not properties),
+    with the derived tables."""
     return GraphSchema(
-        labels={label: tuple(sorted(stored_node_properties(label))) for label in NODE_MODELS},
+        labels={**{label: tuple(sorted(stored_node_properties(label))) for label in NODE_MODELS},
+                **{label: tuple(sorted(props)) for label, props in DERIVED_TABLES.items()}},
         rel_types={t: tuple(sorted(stored_rel_properties(t))) for t in REL_MODELS},
     )
 
@@ -83,6 +95,9 @@ def neo4j_ddl() -> list[str]:
         statements += [f"CREATE INDEX {label.lower()}_{p} IF NOT EXISTS FOR (n:{label}) ON (n.{p})" for p in props]
     statements += [f"CREATE TEXT INDEX {label.lower()}_name_text IF NOT EXISTS FOR (n:{label}) ON (n.name)"
                    for label in SEARCHABLE_LABELS]
+    # Derived nodes carry no Entity label (a lookup by id must not find them); their id is still unique.
+    statements += [f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+                   for label in DERIVED_TABLES]
     for rel_type, props in NEO4J_REL_INDEXES.items():
         statements += [
             f"CREATE INDEX {rel_type.lower()}_{p} IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.{p})" for p in props
@@ -106,6 +121,9 @@ def ladybug_ddl() -> list[str]:
     statements = []
     for label in NODE_MODELS:
         cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in stored_node_properties(label).items()]
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(cols)}, PRIMARY KEY (id))")
+    for label, props in DERIVED_TABLES.items():
+        cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in props.items()]
         statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(cols)}, PRIMARY KEY (id))")
     for rel_type, model in REL_MODELS.items():
         pairs = [f"FROM {a} TO {b}" for a, b in model.endpoints]

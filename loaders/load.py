@@ -40,6 +40,7 @@ from loaders.writes import (
     scoped_ids_query,
     scoped_rels_query,
 )
+from queries import rollup
 from queries.catalog import run_query
 
 
@@ -73,6 +74,8 @@ class LoadResult:
     manifest: Manifest
     written: dict[str, int] = field(default_factory=dict)
     removed: int = 0
+    rollup_rows: int = 0
+    """Rows of the coverage roll-up stored after the load (``queries.rollup``), its markers included."""
     problems: list[Problem] = field(default_factory=list)
     rejects_path: Path | None = None
     seconds: float = 0.0
@@ -186,6 +189,7 @@ def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_in
     manifest = report.manifest
     result = LoadResult(engine=engine.kind, manifest=manifest, problems=report.problems,
                         rejects_path=rejects_path if report.problems else None)
+    rollup.invalidate(engine)  # a load that fails half-way must leave no coverage roll-up to trust
     scope = manifest.scope
     written_labels: set[str] = set()  # a label split over two files is bulk-inserted from the first only
     written_types: set[str] = set()
@@ -223,6 +227,8 @@ def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_in
     if sync:
         progress.start("removing what the bundle no longer holds", None)
         result.removed = _sync(engine, scope, set(report.id_labels), bundle_rels, batch_size)
+    progress.start("coverage roll-up", None)
+    result.rollup_rows = rollup.rebuild(engine, batch_size=batch_size)
     return result
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
+from queries import rollup
 from queries.catalog import dataset_as_of, run_catalog
 
 Target = Literal["compound", "building", "enterprise"]
@@ -35,17 +36,23 @@ def rate(covered: int, total: int) -> float | None:
 
 
 def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdistrict", *, as_of: dt.date | None = None,
-                     min_floors: int = 20) -> dict[str, Any]:
+                     min_floors: int = 20, use_rollup: bool = True) -> dict[str, Any]:
     """Coverage of ``target`` at ``as_of``, per area of ``level``, with organizational and work rates.
 
-    Counts come per community from the catalog query and are summed up to subdistricts or the
-    district, so every level agrees with the level below it.
+    Counts come per community and are summed up to subdistricts or the district, so every level
+    agrees with the level below it. At a loaded dataset's as-of date they come from the roll-up the
+    loader stored (``queries.rollup``, the same rows); at any other date, or with ``use_rollup=False``,
+    from the live catalog query.
     """
     as_of = as_of or dataset_as_of(engine)
-    params: dict[str, Any] = {"as_of": as_of}
-    if target == "building":
-        params["min_floors"] = min_floors
-    rows = run_catalog(engine, COVERAGE_QUERY[target], params)
+    stored = rollup.stored_coverage(engine, target, as_of, min_floors=min_floors) if use_rollup else None
+    if stored is not None:
+        rows = stored
+    else:
+        params: dict[str, Any] = {"as_of": as_of}
+        if target == "building":
+            params["min_floors"] = min_floors
+        rows = run_catalog(engine, COVERAGE_QUERY[target], params)
     areas: dict[str, dict[str, Any]] = {}
     for r in rows:
         area_id, area_name = r[f"{level}_id"], r[f"{level}_name"]

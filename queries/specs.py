@@ -42,6 +42,16 @@ class MinFloors(AsOf):
     min_floors: int = Field(20, ge=1, le=300, description="Only buildings with at least this many floors.")
 
 
+class Rollup(Params):
+    target: Literal["compound", "building", "enterprise"] = Field(description="What the roll-up counts.")
+    as_of: dt.date = Field(description="The as-of date it was rolled up at.", examples=["2018-12-28"])
+    min_floors: int = Field(0, ge=0, le=300, description="Buildings only: at least this many floors.")
+
+
+class DatedCoverage(Params):
+    as_of: dt.date = Field(description="The date to evaluate at.", examples=["2018-12-28"])
+
+
 class Area(Params):
     subdistrict: OptionalId = Field("", description="Subdistrict NBS code (9 digits); empty for all.",
                                     examples=["440303001"])
@@ -152,6 +162,19 @@ class NamePart(Params):
 class DatasetRow(Row):
     as_of: dt.date | None
     datasets: int
+
+
+class FloorsCoverageRow(Row):
+    community_id: str
+    floors: int
+    total: int
+    organizational_covered: int
+    work_covered: int
+
+
+class RollupMarkerRow(Row):
+    target: str
+    as_of: dt.date
 
 
 class CoverageRow(Row):
@@ -428,6 +451,11 @@ SPECS: dict[str, QuerySpec] = {
                                     MinFloors, CoverageRow, "coverage"),
     "coverage_enterprises": QuerySpec("Coverage of 两新 enterprises per community", "两新组织党的覆盖(按社区)",
                                       AsOf, CoverageRow, "coverage"),
+    "coverage_buildings_by_floors": QuerySpec("Coverage of commercial buildings per community and floors",
+                                              "商务楼宇党的覆盖(按社区和层数)", DatedCoverage, FloorsCoverageRow, "internal"),
+    "coverage_rollup": QuerySpec("Stored coverage roll-up per community", "覆盖率汇总(预计算)", Rollup, CoverageRow,
+                                 "internal"),
+    "coverage_rollups": QuerySpec("Stored coverage roll-ups", "已预计算的覆盖率汇总", NoParams, RollupMarkerRow, "internal"),
     "gaps_compounds": QuerySpec("Compounds without coverage", "未覆盖的居民小区", Gaps, CompoundGapRow, "gaps"),
     "gaps_buildings": QuerySpec("Buildings without coverage", "未覆盖的商务楼宇", BuildingGaps, BuildingGapRow, "gaps"),
     "gaps_enterprises": QuerySpec("Enterprises without coverage", "未覆盖的两新组织", Gaps, EnterpriseGapRow, "gaps"),

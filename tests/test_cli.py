@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "load", "query", "neo4j", "demo", "reference", "template", "viz", "keys"):
+    for command in ("serve", "load", "query", "neo4j", "demo", "reference", "template", "viz", "keys", "rollup"):
         assert command in result.output
     for command in ("start", "stop", "status"):
         assert command in runner.invoke(app, ["neo4j", "--help"]).output
@@ -37,6 +37,18 @@ def test_load_then_query(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "mode" in result.output
     listing = runner.invoke(app, ["--db-path", str(db), "query"])
     assert "coverage_compounds" in listing.output
+
+
+def test_rollup_recomputes_the_stored_coverage(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    loaded = runner.invoke(app, ["--db-path", str(db), "load", str(small_bundle(tmp_path / "b")), "--quiet"])
+    assert "coverage roll-up (derived)" in loaded.output
+    result = runner.invoke(app, ["--db-path", str(db), "rollup"])
+    assert result.exit_code == 0, result.output
+    assert "as-of 2020-01-01" in result.output
+    assert "orggraph load" in runner.invoke(app, ["rollup", "--help"]).output
+    empty = runner.invoke(app, ["--db-path", str(tmp_path / "empty"), "rollup"])
+    assert empty.exit_code == 0 and "none (no dataset loaded)" in empty.output
 
 
 def test_invalid_bundle_exits_2_with_the_problems(tmp_path: Path) -> None:
