@@ -389,15 +389,26 @@ def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOU
     if engine == "embedded":
         from graph.ladybug_engine import LadybugEngine
 
-        rw = LadybugEngine(where["db_path"], buffer_pool_mb=256)
+        rw = LadybugEngine(where["db_path"], buffer_pool_mb=2048)
         rw.create_schema()  # a schema that grew since the database was cached (no-op otherwise)
+        _ensure_rollup(rw)
         rw.close()
         return LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s)
     from graph.neo4j_engine import Neo4jEngine
 
     neo = Neo4jEngine(where["uri"], timeout_s=timeout_s)
     neo.create_schema()  # indexes added since the database was loaded (and waits for them)
+    _ensure_rollup(neo)
     return neo
+
+
+def _ensure_rollup(engine: Any) -> None:
+    """A database cached before coverage roll-ups existed gets one, as a load would have stored it."""
+    from queries import rollup
+
+    if not rollup.complete(engine):
+        _log("computing the coverage roll-up of a database cached before roll-ups existed ...")
+        rollup.rebuild(engine)
 
 
 def run_one(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:

@@ -63,6 +63,32 @@ def time_query(engine: Any, name: str, params: dict[str, Any], repeat: int) -> d
     return {"rows": rows, "p50_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
 
 
+def time_call(fn: Any, repeat: int) -> dict[str, Any]:
+    """Median and spread of ``repeat`` calls of ``fn`` (after a warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
+
+
+def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
+    """The coverage summary per subdistrict as the API computes it (from the stored roll-up at the dataset's
+    date), and computed live, for each target; buildings also with min_floors 1 (every building)."""
+    from queries import answers
+
+    cases: list[tuple[str, str, int]] = [("compound", "compound", 20), ("building", "building", 20),
+                                         ("building, min_floors 1", "building", 1), ("enterprise", "enterprise", 20)]
+    figures: dict[str, dict[str, Any]] = {}
+    for name, target, floors in cases:
+        for how, use_rollup in (("roll-up", True), ("live", False)):
+            figures[f"{name} ({how})"] = time_call(lambda t=target, f=floors, u=use_rollup: answers.coverage_summary(
+                engine, t, "subdistrict", min_floors=f, use_rollup=u), repeat)
+    return figures
+
+
 def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
     """Load (or reuse) the database at ``scale`` and time every example of every catalog query on it."""
     from queries.examples import EXAMPLES
@@ -80,6 +106,9 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
                 timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
                 result["queries"][name] = timings
                 _log(f"  {name:38s} " + "  ".join(f"{t['p50_ms']:8.1f} ms ({t['rows']} rows)" for t in timings))
+            result["summaries"] = time_summaries(engine, args.repeat)
+            for name, timing in result["summaries"].items():
+                _log(f"  summary: {name:29s} {timing['p50_ms']:8.1f} ms")
             result["loadavg_after"] = loadavg()
         finally:
             engine.close()
@@ -143,6 +172,20 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
                          _verdict(name, points[largest]) if largest >= 100 and largest in points else ""])
         print(md_table(["query", *(f"scale {r['scale']} ms" for r in mine), "growth exponent", f"target at scale {largest}"], rows))
         print()
+        with_summaries = [r for r in mine if "summaries" in r]
+        if with_summaries:
+            print("Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` computes it (without HTTP):\n")
+            summary_rows = []
+            for name in with_summaries[0]["summaries"]:
+                points = {r["scale"]: r["summaries"][name]["p50_ms"] for r in with_summaries}
+                slope = growth(points)
+                verdict = (f"< {COVERAGE_TARGET_MS:.0f} ms: {'yes' if points[largest] < COVERAGE_TARGET_MS else 'no'}"
+                           if largest >= 100 and largest in points else "")
+                summary_rows.append([name, *(round(points[r["scale"]], 1) if r["scale"] in points else None for r in mine),
+                                     None if slope is None else round(slope, 2), verdict])
+            print(md_table(["summary", *(f"scale {r['scale']} ms" for r in mine), "growth exponent",
+                            f"target at scale {largest}"], summary_rows))
+            print()
 
 
 def plot(runs: list[dict[str, Any]], engines: list[str], path: Path) -> None:
