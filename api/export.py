@@ -86,7 +86,7 @@ def catalog_pager(engine: GraphEngine, name: str, raw: Mapping[str, Any]) -> Pag
     """
     params = prepare_params(engine, name, raw)
     query = get_query(name)
-    text = None if query.labeled else query.text_for(engine.dialect)
+    text = None if query.labeled or query.endpoint_params else query.text_for(engine.dialect)
     if text is None or not pageable(text):
         return _sliced(lambda: run_catalog(engine, name, raw))
     paged = f"{text}\nSKIP ${PAGE_SKIP} LIMIT ${PAGE_LIMIT}"

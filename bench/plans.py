@@ -398,7 +398,7 @@ def profile_case(driver: Any, database: str, engine: Any, name: str, raw: Mappin
 
     from graph.cypher import check_parameters
     from graph.values import to_parameter
-    from queries.catalog import get_query, prepare_params, resolve_label
+    from queries.catalog import endpoint_labels, get_query, prepare_params, resolve_label
 
     result = CaseResult(query=name, params=dict(raw), lookup=is_lookup(name))
     query = get_query(name)
@@ -410,7 +410,11 @@ def profile_case(driver: Any, database: str, engine: Any, name: str, raw: Mappin
             result.skipped = "no id of a known form: the catalog answers nothing without asking the engine"
             return result
         label, params = resolved
-    text = query.text_for("neo4j", label)
+    ends = endpoint_labels(query, params) if query.endpoint_params else None
+    if query.endpoint_params and ends is None:
+        result.skipped = "no id of a known form: the catalog answers nothing without asking the engine"
+        return result
+    text = query.text_for("neo4j", label, endpoint_labels=ends)
     values = {k: to_parameter(v) for k, v in check_parameters(text, params).items()}
     try:
         started = time.perf_counter()

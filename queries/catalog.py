@@ -23,6 +23,8 @@ from graph.model import label_for_id
 QUERY_DIR = Path(__file__).parent
 DIALECTS = ("neo4j", "ladybug")
 LABEL_SLOT = "__LABEL__"
+ENDPOINT_SLOTS: dict[str, str] = {"__SOURCE_LABEL__": "source", "__TARGET_LABEL__": "target"}
+"""Label slots filled from the ``source`` / ``target`` id parameters of a query about two entities."""
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|DETACH|LOAD|COPY|INSTALL|ATTACH|ALTER|IMPORT)\b", re.I)
 
 
@@ -51,18 +53,32 @@ class CatalogQuery:
 
         return SPECS[self.name].title_zh if self.name in SPECS else ""
 
-    def text_for(self, dialect: str, label: str | None = None) -> str:
-        """The text an engine of ``dialect`` runs, with the label slot filled in when the query has one.
+    def text_for(self, dialect: str, label: str | None = None, *, endpoint_labels: Mapping[str, str] | None = None) -> str:
+        """The text an engine of ``dialect`` runs, with the label slots filled in when the query has some.
 
         A query may name its start node's label as ``__LABEL__``: the caller passes a label of the
-        model (checked against the allow-list), so lookups by id use that label's index.
+        model (checked against the allow-list), so lookups by id use that label's index. A query about
+        two entities may name theirs as ``__SOURCE_LABEL__`` / ``__TARGET_LABEL__``, given in
+        ``endpoint_labels`` by parameter (``{"source": …, "target": …}``, see :func:`endpoint_labels`):
+        LadybugDB looks up an id without a label in every node table (a hundred times slower).
         """
         text = self.overrides.get(dialect, self.text)
         if LABEL_SLOT in text:
             if label is None:
                 raise ValueError(f"query {self.name} needs a label for {LABEL_SLOT}")
             text = text.replace(LABEL_SLOT, allowed_label(label))
+        for slot, param in ENDPOINT_SLOTS.items():
+            if slot in text:
+                if not endpoint_labels or param not in endpoint_labels:
+                    raise ValueError(f"query {self.name} needs the label of ${param} for {slot}")
+                text = text.replace(slot, allowed_label(endpoint_labels[param]))
         return text
+
+    @property
+    def endpoint_params(self) -> list[str]:
+        """The id parameters whose labels fill this query's endpoint slots (``source``, ``target``)."""
+        texts = (self.text, *self.overrides.values())
+        return [param for slot, param in ENDPOINT_SLOTS.items() if any(slot in t for t in texts)]
 
     @property
     def labeled(self) -> bool:
@@ -119,8 +135,26 @@ def get_query(name: str) -> CatalogQuery:
 
 
 def run_query(engine: GraphEngine, name: str, params: Mapping[str, Any] | None = None, *, label: str | None = None) -> list[Row]:
-    """Run catalog query ``name`` on ``engine`` (read-only) with parameters as they are, and return its rows."""
-    return engine.read(get_query(name).text_for(engine.dialect, label), params)
+    """Run catalog query ``name`` on ``engine`` (read-only) with parameters as they are, and return its rows.
+
+    Endpoint label slots are filled from the ``source`` / ``target`` ids; an id of no known form
+    matches nothing, so the answer is empty without asking the engine.
+    """
+    query = get_query(name)
+    ends = None
+    if query.endpoint_params:
+        ends = endpoint_labels(query, params or {})
+        if ends is None:
+            return []
+    return engine.read(query.text_for(engine.dialect, label, endpoint_labels=ends), params)
+
+
+def endpoint_labels(query: CatalogQuery, params: Mapping[str, Any]) -> dict[str, str] | None:
+    """The labels that ``query``'s endpoint id parameters name, or ``None`` when one has no known form."""
+    labels = {param: label_for_id(str(params.get(param, ""))) for param in query.endpoint_params}
+    if any(label is None for label in labels.values()):
+        return None
+    return {param: label for param, label in labels.items() if label is not None}
 
 
 def prepare_params(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> dict[str, Any]:

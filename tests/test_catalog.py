@@ -30,7 +30,8 @@ def test_query_parameters_match_the_parameter_model(name: str) -> None:
     for dialect in ("neo4j", "ladybug"):
         from graph.cypher import parameter_names
 
-        used = parameter_names(query.text_for(dialect, "PartyOrg" if query.labeled else None))
+        ends = {param: "PartyOrg" for param in query.endpoint_params}
+        used = parameter_names(query.text_for(dialect, "PartyOrg" if query.labeled else None, endpoint_labels=ends))
         assert used <= fields, f"{name} ({dialect}) uses parameters the model lacks: {used - fields}"
 
 
@@ -108,3 +109,22 @@ def test_neighbors_of_one_node_equal_a_step_from_a_list_of_one(reference_engine:
     one = run_catalog(reference_engine, "neighbors_one", {"id": node_id})
     step = run_catalog(reference_engine, "neighbors_step", {"ids": [node_id]})
     assert one and canonical(one, ordered=False) == canonical(step, ordered=False)
+
+
+def test_endpoint_label_slots_are_filled_from_the_ids(reference_engine: GraphEngine) -> None:
+    """common_neighbors names each end's label from its id's form: the same rows as matching without labels."""
+    query = get_query("common_neighbors")
+    assert query.endpoint_params == ["source", "target"]
+    text = query.text_for("ladybug", endpoint_labels={"source": "Community", "target": "Subdistrict"})
+    assert "(a:Community {id: $source})" in text and "(b:Subdistrict {id: $target})" in text
+    with pytest.raises(ValueError, match=r"\$source"):
+        query.text_for("ladybug")
+    with pytest.raises(ValueError):
+        query.text_for("ladybug", endpoint_labels={"source": "Community) DETACH DELETE (x", "target": "Subdistrict"})
+    unlabeled = ("MATCH (a {id: $source})--(x)--(b {id: $target}) WHERE x.id <> a.id AND x.id <> b.id "
+                 "RETURN DISTINCT x AS node ORDER BY node.id")
+    for pair in ({"source": "440303002003", "target": "440303002001"}, {"source": "org-luohu", "target": "440303"},
+                 {"source": "org-mb-01", "target": "htg-01"}):
+        rows = run_catalog(reference_engine, "common_neighbors", pair)
+        assert rows == reference_engine.read(unlabeled, pair)
+    assert run_catalog(reference_engine, "common_neighbors", {"source": "zz-unknown", "target": "440303"}) == []
