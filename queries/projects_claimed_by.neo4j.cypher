@@ -1,3 +1,0 @@
-MATCH (c:Entity {id: $id})-[r:CLAIMED]->(p:Project)
-RETURN p.id AS id, p.name AS name, p.category AS category, p.launched AS launched, p.status AS status, r.since AS since
-ORDER BY id
