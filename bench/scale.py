@@ -89,6 +89,28 @@ def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
     return figures
 
 
+def time_served(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
+    """Lookups as the API answers them (``queries.answers``, which walks chains, neighborhoods and paths a
+    step at a time where the catalog's single query is slow on LadybugDB), for the example ids."""
+    from queries import answers
+    from queries.catalog import run_catalog
+
+    def entity(node_id: str) -> dict[str, Any]:
+        return dict(run_catalog(engine, "entity_by_id", {"id": node_id})[0]["n"])
+
+    org, compound, community = entity("org-mb-01"), entity("cmp-000001"), entity("440303002003")
+    cases: dict[str, Any] = {
+        "entity by id": lambda: run_catalog(engine, "entity_by_id", {"id": "org-mb-01"}),
+        "org chain, stepwise (a mobile branch)": lambda: answers.org_chain(engine, org),
+        "neighbors depth 1 (a mobile branch)": lambda: answers.neighbors(engine, org, depth=1),
+        "neighbors depth 1 (a compound)": lambda: answers.neighbors(engine, compound, depth=1),
+        "neighbors depth 1 (a community: grows with it)": lambda: answers.neighbors(engine, community, depth=1),
+        "shortest path (hometown group → district committee)": lambda: answers.shortest_path(engine, "htg-01", "org-luohu"),
+        "shortest path (community → community)": lambda: answers.shortest_path(engine, "440303001011", "440303009001"),
+    }
+    return {name: time_call(fn, repeat) for name, fn in cases.items()}
+
+
 def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
     """Load (or reuse) the database at ``scale`` and time every example of every catalog query on it."""
     from queries.examples import EXAMPLES
@@ -109,6 +131,9 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
             result["summaries"] = time_summaries(engine, args.repeat)
             for name, timing in result["summaries"].items():
                 _log(f"  summary: {name:29s} {timing['p50_ms']:8.1f} ms")
+            result["served"] = time_served(engine, args.repeat)
+            for name, timing in result["served"].items():
+                _log(f"  served: {name:50s} {timing['p50_ms']:8.1f} ms")
             result["loadavg_after"] = loadavg()
         finally:
             engine.close()
@@ -172,19 +197,24 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
                          _verdict(name, points[largest]) if largest >= 100 and largest in points else ""])
         print(md_table(["query", *(f"scale {r['scale']} ms" for r in mine), "growth exponent", f"target at scale {largest}"], rows))
         print()
-        with_summaries = [r for r in mine if "summaries" in r]
-        if with_summaries:
-            print("Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` computes it (without HTTP):\n")
-            summary_rows = []
-            for name in with_summaries[0]["summaries"]:
-                points = {r["scale"]: r["summaries"][name]["p50_ms"] for r in with_summaries}
+        served_tables = (("summaries", "Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` computes it "
+                                       "(without HTTP):", COVERAGE_TARGET_MS),
+                         ("served", "Lookups as the API answers them (`queries.answers`, without HTTP):", LOOKUP_TARGET_MS))
+        for key, title, target_ms in served_tables:
+            measured = [r for r in mine if key in r]
+            if not measured:
+                continue
+            print(title + "\n")
+            table_rows = []
+            for name in measured[0][key]:
+                points = {r["scale"]: r[key][name]["p50_ms"] for r in measured if name in r[key]}
                 slope = growth(points)
-                verdict = (f"< {COVERAGE_TARGET_MS:.0f} ms: {'yes' if points[largest] < COVERAGE_TARGET_MS else 'no'}"
+                verdict = (f"< {target_ms:.0f} ms: {'yes' if points[largest] < target_ms else 'no'}"
                            if largest >= 100 and largest in points else "")
-                summary_rows.append([name, *(round(points[r["scale"]], 1) if r["scale"] in points else None for r in mine),
-                                     None if slope is None else round(slope, 2), verdict])
-            print(md_table(["summary", *(f"scale {r['scale']} ms" for r in mine), "growth exponent",
-                            f"target at scale {largest}"], summary_rows))
+                table_rows.append([name, *(round(points[r["scale"]], 1) if r["scale"] in points else None for r in mine),
+                                   None if slope is None else round(slope, 2), verdict])
+            print(md_table([key.rstrip("s") if key == "summaries" else "lookup", *(f"scale {r['scale']} ms" for r in mine),
+                            "growth exponent", f"target at scale {largest}"], table_rows))
             print()
 
 
