@@ -7,22 +7,25 @@
   (:attr:`Neo4jEngine.bookmarks`), so a read after a write (a load, then a query) sees the write, also
   when a ``neo4j://`` cluster sends the read to a secondary that has not caught up yet: the server waits
   until it has. Bookmarks live in the process; another process (the API after a CLI load) does not get them.
-* Reads run in read transactions of READ sessions: on a ``neo4j://`` cluster they go to secondaries, and
-  on any server a write inside them fails (``Neo.ClientError.Statement.AccessMode``) instead of running.
+* Reads run in READ sessions: on a ``neo4j://`` cluster they go to secondaries, and on any server a write
+  inside them fails (``Neo.ClientError.Statement.AccessMode``) instead of running. :meth:`Neo4jEngine.read`
+  sends each as one auto-commit query, one round trip (see there).
 * ``database_`` is always passed, which saves a round trip to resolve the home database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from itertools import islice
 from typing import Any, ClassVar
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, Query, RoutingControl, unit_of_work
+from neo4j import GraphDatabase, NotificationMinimumSeverity, Query, RoutingControl
 from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
@@ -100,6 +103,7 @@ class Neo4jEngine(GraphEngine):
         self.uri = uri
         self.database = database
         self.timeout_s = timeout_s
+        self.retry_s = retry_s
         try:
             self._driver = GraphDatabase.driver(
                 uri, auth=auth, user_agent="orggraph", max_connection_pool_size=max_pool_size,
@@ -123,19 +127,49 @@ class Neo4jEngine(GraphEngine):
         return [{k: from_neo4j(record[k]) for k in keys} for record in records]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        # execute_query's READ routing is only a routing hint; a READ session with execute_read makes the
-        # server itself refuse any write, and the engine's bookmark manager still shows reads earlier writes.
+        """Run a read-only query as one auto-commit query of a READ session: one round trip (RUN and PULL in one
+        write), against three for a managed read transaction (``execute_read``: BEGIN, RUN and PULL, COMMIT)
+        and two for ``execute_query``. A round trip is CPU on both sides (~0.4 ms in the driver, ~0.35 ms in the
+        Bolt server on the 2-core benchmark machine, several ms while the server's JIT is still cold), so a
+        small read took ~1.5x as long (``bench/roundtrip.py``, docs/benchmarks.md "Neo4j round trip").
+
+        Nothing is lost: the session's READ mode travels with RUN, so the server still refuses a write
+        (``Neo.ClientError.Statement.AccessMode``) and a cluster routes the read to a secondary; the engine's
+        bookmarks still make it wait for earlier writes; the time limit is the query's. The driver retries
+        only managed transactions, so transient errors are retried here the same way (see :meth:`_retrying`).
+        """
         values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
+        text = Query(query, timeout=self.timeout_s)  # type: ignore[arg-type,unused-ignore]  # text comes from the catalog
 
-        @unit_of_work(timeout=self.timeout_s)
-        def work(tx: ManagedTransaction) -> list[Row]:
-            result = tx.run(query, values)  # type: ignore[arg-type,unused-ignore]  # text comes from the catalog
-            keys = result.keys()
-            return [{k: from_neo4j(record[k]) for k in keys} for record in result]
+        def once() -> list[Row]:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmark_manager=self.bookmarks) as session:
+                result = session.run(text, values)
+                keys = result.keys()
+                return [{k: from_neo4j(record[k]) for k in keys} for record in result]
 
-        with self._errors(), self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                                  bookmark_manager=self.bookmarks) as session:
-            return session.execute_read(work)
+        with self._errors():
+            return self._retrying(once)
+
+    def _retrying(self, once: Callable[[], list[Row]]) -> list[Row]:
+        """``once()``, tried again while it fails with an error the driver calls retryable (a leader switch, a
+        server restarting or unreachable) and ``retry_s`` has not passed since the first failure; the delays
+        are the driver's own for managed transactions (1 s, doubling, ±20 % jitter). Only for reads: a read
+        can always be run again."""
+        first_failure: float | None = None
+        delay = 1.0
+        while True:
+            try:
+                return once()
+            except (neo4j_errors.DriverError, neo4j_errors.Neo4jError) as exc:
+                if not exc.is_retryable():
+                    raise
+                now = time.monotonic()
+                first_failure = now if first_failure is None else first_failure
+                if now - first_failure > self.retry_s:
+                    raise
+            time.sleep(delay * random.uniform(0.8, 1.2))
+            delay *= 2
 
     def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str:
         """What Neo4j's planner says the query does, without running it (``EXPLAIN``): ``r`` read only,

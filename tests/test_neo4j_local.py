@@ -1,14 +1,18 @@
-"""Real-server tests of graph.neo4j_local: two Neo4j starts (one succeeds with auth, one fails on a taken port)."""
+"""Real-server tests of graph.neo4j_local: two Neo4j starts (one succeeds with auth, one fails on a taken port),
+and what one read of ``Neo4jEngine`` costs on the wire (see docs/benchmarks.md, "Neo4j round trip")."""
 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from pathlib import Path
 
 import neo4j
 import pytest
 
+from graph.errors import QueryError
+from graph.neo4j_engine import Neo4jEngine
 from graph.neo4j_local import LIB_DIR, LocalNeo4j, Neo4jLocalError, ensure_jars, free_port
 
 pytestmark = pytest.mark.neo4j
@@ -92,3 +96,45 @@ def test_port_in_use_fails_with_log_text(tmp_path: Path) -> None:
     assert "Address already in use" in message
     assert LocalNeo4j.attach(home) is None
     assert not (home / "run" / "orggraph-neo4j.json").exists()
+
+
+def _sent(caplog: pytest.LogCaptureFixture, message: str) -> int:
+    """How many Bolt ``message``s (BEGIN, RUN, …) the driver logged as sent."""
+    return sum(f"C: {message} " in r.getMessage() or r.getMessage().endswith(f"C: {message}") for r in caplog.records)
+
+
+def test_a_read_is_one_auto_commit_round_trip(neo4j_engine: Neo4jEngine, caplog: pytest.LogCaptureFixture) -> None:
+    neo4j_engine.read("RETURN 1 AS one")  # the pool has its connection: no handshake in what is counted
+    with caplog.at_level(logging.DEBUG, logger="neo4j.io"):
+        assert neo4j_engine.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+    # RUN and PULL go out in one write; no BEGIN or COMMIT round trips (three with execute_read)
+    assert (_sent(caplog, "RUN"), _sent(caplog, "PULL"), _sent(caplog, "BEGIN"), _sent(caplog, "COMMIT")) == (1, 1, 0, 0)
+    with pytest.raises(QueryError, match="read access mode"):  # still a READ session: the server refuses writes
+        neo4j_engine.read("CREATE (n:District {id: 'x'}) RETURN n.id AS id")
+
+
+def test_a_read_retries_transient_errors_within_retry_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver retries only managed transactions, so the engine retries its auto-commit reads itself."""
+    sleeps: list[float] = []
+    monkeypatch.setattr("graph.neo4j_engine.time.sleep", sleeps.append)
+    engine = Neo4jEngine("bolt://127.0.0.1:1", retry_s=30)  # never connects: `_retrying` is given the work
+    try:
+        failures = [neo4j.exceptions.TransientError("leader switch"), neo4j.exceptions.ServiceUnavailable("restarting")]
+
+        def flaky() -> list[dict[str, int]]:
+            if failures:
+                raise failures.pop(0)
+            return [{"one": 1}]
+
+        assert engine._retrying(flaky) == [{"one": 1}]
+        assert len(sleeps) == 2 and 0.8 <= sleeps[0] <= 1.2 and 1.6 <= sleeps[1] <= 2.4
+
+        def refused() -> list[dict[str, int]]:
+            raise neo4j.exceptions.ClientError("syntax")
+
+        sleeps.clear()
+        with pytest.raises(neo4j.exceptions.ClientError):  # not retryable: raised at once
+            engine._retrying(refused)
+        assert sleeps == []
+    finally:
+        engine.close()
