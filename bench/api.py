@@ -210,13 +210,15 @@ def _comparable(value: Any) -> Any:
     return json.loads(json.dumps(jsonable_encoder(value), ensure_ascii=False, sort_keys=True, default=str))
 
 
-async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int) -> dict[str, dict[str, Any]]:
+async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int, warm_seconds: float = 0.0
+                   ) -> dict[str, dict[str, Any]]:
     import httpx
 
     results: dict[str, dict[str, Any]] = {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=120) as client:
+            await _warm(client, engine, fams, warm_seconds)
             for fam in fams:
                 timings = Timings()
                 for i in range(warmup):  # plans compiled, caches warm, for both paths
@@ -250,6 +252,25 @@ async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int) ->
                       f"{s['direct_p50_ms']:8.1f} ms | overhead {s['overhead'] or 0:.2f}x ({s['requests']} requests)",
                       file=sys.stderr, flush=True)
     return results
+
+
+async def _warm(client: Any, engine: Any, fams: list[Family], seconds: float) -> None:
+    """Every family in turn, through the API and directly, for ``seconds``, untimed.
+
+    A Neo4j server that has just started runs Bolt and Cypher uncompiled while the JIT compiler takes a core:
+    its first minute is several times slower than its steady state (bench/roundtrip.py, docs/benchmarks.md
+    "Neo4j round trip"). The figures are of the steady state, as a server in service is.
+    """
+    if seconds <= 0:
+        return
+    _log(f"  warming up for {seconds:.0f} s ...")
+    started, i = time.perf_counter(), 0
+    while time.perf_counter() - started < seconds:
+        for fam in fams:
+            await client.get(fam.path(i))
+            with contextlib.suppress(Exception):
+                fam.direct(engine, i)
+        i += 1
 
 
 # ------------------------------------------------------------------------------------------------ throughput
@@ -433,7 +454,9 @@ def run_one(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str,
             result["speed_probe_ns"], result["cpu_pressure"], result["loadavg_before"] = speed_probe(), cpu_pressure(), loadavg()
             _log(f"latency, scale {scale}, {engine_kind} (speed probe {result['speed_probe_ns']} ns):")
             app = create_app(Settings(**settings), engine=engine)
-            result["latency"] = asyncio.run(_latency(app, engine, fams, warmup=args.warmup))
+            warm = args.warm_seconds if args.warm_seconds is not None else (60.0 if engine_kind == "neo4j" else 5.0)
+            result["warm_seconds"] = warm
+            result["latency"] = asyncio.run(_latency(app, engine, fams, warmup=args.warmup, warm_seconds=warm))
             result["loadavg_after"] = loadavg()
         finally:
             engine.close()  # the served process opens the database itself (read-only for the embedded one)
@@ -510,7 +533,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scales", default="1,100")
     parser.add_argument("--engines", default="embedded,neo4j")
     parser.add_argument("--families", default="", help="only the endpoint families whose names contain one of these (comma-separated)")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests of each family before timing it")
+    parser.add_argument("--warm-seconds", type=float, default=None,
+                        help="untimed rounds of every family first (default: 60 s on Neo4j, whose JIT warms up for about "
+                             "a minute after a start; 5 s embedded)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--load-seconds", type=float, default=20.0, help="0 skips the throughput runs")
     parser.add_argument("--max-requests", type=int, default=20_000, help="most requests of one throughput run")

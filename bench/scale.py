@@ -5,7 +5,9 @@
 For each engine and scale, the reference bundle is loaded into a database cached under
 ``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which
 records load time and peak memory), then every catalog query runs with each of its example parameter
-sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported.
+sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported. On Neo4j the
+cheap examples first run untimed for ``--warm-seconds`` (60): a server that has just started is several times
+slower while its JIT compiles (docs/benchmarks.md, "Neo4j round trip").
 
 Prints, per engine, the load figures per scale (rows, load time, rows/s, loader peak RSS, store size)
 and a table of every query's median at each scale with its growth exponent: the slope of
@@ -61,6 +63,28 @@ def time_query(engine: Any, name: str, params: dict[str, Any], repeat: int) -> d
         run_catalog(engine, name, params)
         times.append((time.perf_counter() - started) * 1000)
     return {"rows": rows, "p50_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
+
+
+def warm_up(engine: Any, examples: dict[str, list[dict[str, Any]]], seconds: float) -> float:
+    """Run the cheap examples (each under a second) in turn for ``seconds``, untimed, so that a freshly started
+    Neo4j server has compiled its Bolt and Cypher code (its first minute is several times slower); return the
+    seconds spent."""
+    from queries.catalog import run_catalog
+
+    started = time.perf_counter()
+    if seconds <= 0:
+        return 0.0
+    cheap: list[tuple[str, dict[str, Any]]] = []
+    for name, cases in examples.items():
+        for params in cases:
+            t0 = time.perf_counter()
+            run_catalog(engine, name, dict(params))
+            if time.perf_counter() - t0 < 1.0:
+                cheap.append((name, dict(params)))
+    while time.perf_counter() - started < seconds:
+        for name, params in cheap:
+            run_catalog(engine, name, params)
+    return round(time.perf_counter() - started, 1)
 
 
 def time_call(fn: Any, repeat: int) -> dict[str, Any]:
@@ -124,6 +148,7 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
         try:
             result["speed_probe_ns"], result["cpu_pressure"], result["loadavg_before"] = speed_probe(), cpu_pressure(), loadavg()
             _log(f"{engine_kind}, scale {scale} (speed probe {result['speed_probe_ns']} ns, CPU pressure {result['cpu_pressure']}%):")
+            result["warm_seconds"] = warm_up(engine, EXAMPLES, args.warm_seconds if engine_kind == "neo4j" else 0.0)
             for name, cases in EXAMPLES.items():
                 timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
                 result["queries"][name] = timings
@@ -257,6 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", default="embedded,neo4j")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs of each example (after one warm-up run)")
     parser.add_argument("--plot", type=Path, help="save a log-log chart here (PNG)")
+    parser.add_argument("--warm-seconds", type=float, default=60.0,
+                        help="Neo4j: untimed rounds of the cheap examples first (its JIT warms up for about a minute)")
     parser.add_argument("--neo4j-heap", default="2g")
     parser.add_argument("--neo4j-pagecache", default="2g")
     args = parser.parse_args(argv)
