@@ -19,6 +19,7 @@ or before its role is known — results are redacted as for a viewer: the least 
 from __future__ import annotations
 
 import contextvars
+import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from graph.schema import GraphSchema
 
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body (only the admin console takes one); bigger ones get 413 before they are read whole."""
+CHECKED_QUERY_MAX_CHARS = 8192
+"""Statements up to this length that passed the read-only check are remembered (the catalog's are a few
+hundred characters and run on every request); longer ones, console queries say, are checked every time."""
 
 
 @dataclass
@@ -75,12 +79,12 @@ class GuardedEngine(GraphEngine):
         return redacted
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        check_read_only(query, self.dialect)
+        check_read(query, self.dialect)
         return self._redact(self.inner.read(query, params))
 
     def read_limited(self, query: str, params: Mapping[str, Any] | None = None, *, max_rows: int,
                      timeout_s: float) -> tuple[list[str], list[Row], bool]:
-        check_read_only(query, self.dialect)
+        check_read(query, self.dialect)
         columns, rows, truncated = self.inner.read_limited(query, params, max_rows=max_rows, timeout_s=timeout_s)
         return columns, self._redact(rows), truncated
 
@@ -118,6 +122,24 @@ class GuardedEngine(GraphEngine):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def check_read(query: str, dialect: str) -> None:
+    """:func:`graph.readonly.check_read_only`, remembering the statements that passed.
+
+    The check is a pure function of the text and the dialect, so a statement that passed once passes
+    again; the catalog's queries are checked once per process instead of on every request (a pass over
+    the text character by character, tens of microseconds each, several per request). Refusals are not
+    remembered (an exception is never cached), so each refused statement is checked, and refused, anew."""
+    if len(query) <= CHECKED_QUERY_MAX_CHARS:
+        _check_read_remembered(query, dialect)
+    else:
+        check_read_only(query, dialect)
+
+
+@functools.lru_cache(maxsize=2048)
+def _check_read_remembered(query: str, dialect: str) -> None:
+    check_read_only(query, dialect)
 
 
 def guard(engine: GraphEngine) -> GuardedEngine:
