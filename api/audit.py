@@ -7,6 +7,7 @@ against one the admin kept, without the log holding the values written into it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -20,25 +21,61 @@ log = logging.getLogger("orggraph.audit")
 
 
 class AuditLog:
-    """Appends events to a JSON lines file (created 0600), from any thread."""
+    """Appends events to a JSON lines file (created 0600), from any thread.
+
+    The file stays open between events (opening, and making sure its folder exists, cost more than the
+    write), but each event first checks that the path still names the open file: after an external log
+    rotation (rename + new file) or a removal the next event opens the file at the path anew, so
+    rotation needs no signal. Each line goes out in one ``write`` on an ``O_APPEND`` descriptor."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the open file
 
     def write(self, event: str, **fields: Any) -> None:
         record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        data = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                # Opened per event: cheap, and an external log rotation (rename + new file) needs no signal.
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                    handle.write(line)
+                fd = self._file()
+                while data:
+                    data = data[os.write(fd, data):]
             except OSError as exc:
                 # Losing an audit line must be visible to operators, but must not fail the request.
+                self._close()
                 log.error("cannot write the audit log %s: %s", self.path, exc.strerror)
+
+    def _file(self) -> int:
+        """The descriptor to append to: the open one while the path still names its file, else a new one."""
+        if self._fd is not None:
+            try:
+                st = os.stat(self.path)
+                if (st.st_dev, st.st_ino) == self._identity:
+                    return self._fd
+            except FileNotFoundError:
+                pass
+            self._close()  # rotated or removed: write to the file that is at the path now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        st = os.fstat(fd)
+        self._fd, self._identity = fd, (st.st_dev, st.st_ino)
+        return fd
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd, self._identity = None, None
+
+    def close(self) -> None:
+        """Close the file (the next event opens it again)."""
+        with self._lock:
+            self._close()
+
+    def __del__(self) -> None:
+        self._close()
 
     def read(self) -> list[dict[str, Any]]:
         """Every event so far (for tests and for `jq`-less inspection)."""
