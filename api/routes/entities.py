@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import EngineDep
 from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.problems import NotFoundError
-from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget
+from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget, answer
 from graph.engine import GraphEngine
 from graph.schema import SEARCHABLE_LABELS
 from queries import answers
@@ -46,8 +47,8 @@ def get_org(engine: GraphEngine, org_id: str) -> dict[str, Any]:
 
 @router.get("/entities/{id}", response_model=Entity, summary="Any entity by its id",
             responses={404: {"description": "No such entity (problem+json)"}})
-def entity(engine: EngineDep, id: EntityIdPath) -> Any:
-    return get_entity(engine, id)
+async def entity(engine: EngineDep, id: EntityIdPath) -> Response:
+    return await answer(Entity, lambda: get_entity(engine, id))
 
 
 class Edge(BaseModel):
@@ -67,17 +68,20 @@ class NeighborsAnswer(BaseModel):
 
 @router.get("/entities/{id}/neighbors", response_model=NeighborsAnswer, summary="The neighborhood of an entity",
             responses={404: {"description": "No such entity"}})
-def entity_neighbors(
+async def entity_neighbors(
     engine: EngineDep,
     id: EntityIdPath,
     depth: Annotated[int, Query(ge=1, le=3, description="Steps from the entity.")] = 1,
     types: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeat the parameter).")] = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="Most nodes to return.")] = answers.MAX_NEIGHBORS,
-) -> Any:
-    center = get_entity(engine, id)
-    hood = answers.neighbors(engine, center, depth=depth, types=types, limit=limit)
-    return {"center": hood.center, "depth": depth, "nodes": hood.nodes, "edges": hood.edges,
-            "truncated": hood.truncated, "omitted": hood.omitted}
+) -> Response:
+    def work() -> dict[str, Any]:
+        center = get_entity(engine, id)
+        hood = answers.neighbors(engine, center, depth=depth, types=types, limit=limit)
+        return {"center": hood.center, "depth": depth, "nodes": hood.nodes, "edges": hood.edges,
+                "truncated": hood.truncated, "omitted": hood.omitted}
+
+    return await answer(NeighborsAnswer, work)
 
 
 class ChainAnswer(BaseModel):
@@ -87,9 +91,12 @@ class ChainAnswer(BaseModel):
 
 @router.get("/orgs/{id}/chain", response_model=ChainAnswer, summary="Chain of an org up to the district committee",
             responses={404: {"description": "No such party organization"}})
-def org_chain(engine: EngineDep, id: EntityIdPath) -> Any:
-    org = get_org(engine, id)
-    return {"org": org, "chain": answers.org_chain(engine, org)}  # the rows of org_chain, walked step by step
+async def org_chain(engine: EngineDep, id: EntityIdPath) -> Response:
+    def work() -> dict[str, Any]:
+        org = get_org(engine, id)
+        return {"org": org, "chain": answers.org_chain(engine, org)}  # the rows of org_chain, walked step by step
+
+    return await answer(ChainAnswer, work)
 
 
 class SubtreeAnswer(BaseModel):
@@ -101,11 +108,14 @@ class SubtreeAnswer(BaseModel):
 
 @router.get("/orgs/{id}/subtree", response_model=SubtreeAnswer, summary="Organizations below an org",
             responses={404: {"description": "No such party organization"}})
-def org_subtree(engine: EngineDep, id: EntityIdPath,
-                depth: Annotated[int, Query(ge=1, le=12, description="Levels below the org.")] = 3) -> Any:
-    org = get_org(engine, id)
-    rows = run_catalog(engine, "org_subtree", {"id": id, "depth": depth})
-    return {"org": org, "depth": depth, "total": len(rows), "rows": rows}
+async def org_subtree(engine: EngineDep, id: EntityIdPath,
+                      depth: Annotated[int, Query(ge=1, le=12, description="Levels below the org.")] = 3) -> Response:
+    def work() -> dict[str, Any]:
+        org = get_org(engine, id)
+        rows = run_catalog(engine, "org_subtree", {"id": id, "depth": depth})
+        return {"org": org, "depth": depth, "total": len(rows), "rows": rows}
+
+    return await answer(SubtreeAnswer, work)
 
 
 class PathAnswer(BaseModel):
@@ -119,12 +129,16 @@ class PathAnswer(BaseModel):
 
 @router.get("/paths", response_model=PathAnswer, summary="A shortest path between two entities",
             responses={404: {"description": "One of the entities does not exist"}})
-def paths(
+async def paths(
     engine: EngineDep,
     source: PathSource,
     target: PathTarget,
     max_length: PathMaxLength = 6,
-) -> Any:
+) -> Response:
+    return await answer(PathAnswer, lambda: find_path(engine, source, target, max_length))
+
+
+def find_path(engine: GraphEngine, source: str, target: str, max_length: int) -> dict[str, Any]:
     get_entity(engine, source)
     get_entity(engine, target)
     if source == target:
