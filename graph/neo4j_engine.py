@@ -25,7 +25,7 @@ from itertools import islice
 from typing import Any, ClassVar
 
 import neo4j
-from neo4j import GraphDatabase, NotificationMinimumSeverity, Query, RoutingControl
+from neo4j import GraphDatabase, NotificationDisabledClassification, NotificationMinimumSeverity, Query, RoutingControl
 from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
@@ -110,6 +110,10 @@ class Neo4jEngine(GraphEngine):
                 connection_timeout=connection_timeout_s,
                 connection_acquisition_timeout=connection_timeout_s if acquisition_timeout_s is None else acquisition_timeout_s,
                 max_transaction_retry_time=retry_s, max_connection_lifetime=max_connection_lifetime_s,
+                # "Label/property does not exist (yet)": the schema comes from the model, so these only mean
+                # an empty graph or one loaded before a derived table existed (queries/rollup.py), which the
+                # queries handle; logged, they would repeat on every request.
+                notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
             )
         except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
             raise EngineUnavailableError(f"bad Neo4j address {uri!r}: {exc}") from exc
