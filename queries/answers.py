@@ -224,19 +224,145 @@ def org_chain(engine: GraphEngine, org: dict[str, Any]) -> list[Row]:
     return sorted(rows, key=lambda r: (r["distance"], r["id"]))
 
 
+PATH_STEP_CHUNK = 1000
+"""Ids per ``path_step`` query (the most its parameter model takes): fewer, bigger queries are faster (bench/paths.py)."""
+
+
+def path_step(engine: GraphEngine, ids: Iterable[str], *, chunk: int = PATH_STEP_CHUNK) -> list[Row]:
+    """Every relationship of ``ids`` (of any labels) as source, target and type: ``path_step`` per label and chunk."""
+    by_label: dict[str, list[str]] = {}
+    for node_id in ids:
+        label = label_for_id(node_id)
+        if label is not None:
+            by_label.setdefault(label, []).append(node_id)
+    rows: list[Row] = []
+    for label, group in sorted(by_label.items()):
+        for start in range(0, len(group), chunk):
+            found = run_catalog(engine, "path_step", {"ids": group[start:start + chunk]}, label=label)
+            rows += [r for r in found if r["type"] is not None]  # not the null rows of nodes without relationships
+    return rows
+
+
+@dataclass
+class PathSearch:
+    """One half of the bidirectional search of :func:`shortest_path`: the layers around one end.
+
+    ``distance`` holds every node reached and its distance from the end; ``previous`` holds, for each
+    node of layer n > 0, its neighbors in layer n - 1 (every one, not just the first found: the choice
+    among equally short paths is made at the end).
+    """
+
+    end: str
+    distance: dict[str, int] = field(default_factory=dict)
+    previous: dict[str, set[str]] = field(default_factory=dict)
+    frontier: list[str] = field(default_factory=list)
+    depth: int = 0
+
+    def __post_init__(self) -> None:
+        self.distance[self.end] = 0
+        self.frontier = [self.end]
+
+    def expand(self, engine: GraphEngine, links: dict[frozenset[str], list[dict[str, str]]]) -> None:
+        """Walk one step from the frontier; the nodes first reached become the next frontier.
+
+        The relationships into the new layer go into ``links`` (by their two ends), so the path's steps
+        need no query of their own.
+        """
+        self.depth += 1
+        walked = set(self.frontier)
+        layer: list[str] = []
+        for row in path_step(engine, self.frontier):
+            here, there = (row["source"], row["target"]) if row["source"] in walked else (row["target"], row["source"])
+            if there not in self.distance:
+                self.distance[there] = self.depth
+                self.previous[there] = set()
+                layer.append(there)
+            elif self.distance[there] != self.depth:
+                continue  # back into the frontier or behind it
+            self.previous[there].add(here)
+            links.setdefault(frozenset((here, there)), []).append(
+                {"source": row["source"], "target": row["target"], "type": row["type"]})
+        self.frontier = layer
+
+
 def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int = 6) -> dict[str, Any] | None:
-    """A shortest path between two entities with the relationship types along it, or ``None``."""
-    rows = run_catalog(engine, "shortest_path", {"source": source, "target": target, "max_length": max_length})
-    if not rows:
-        return None
-    nodes = rows[0]["nodes"]
-    pairs = [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(nodes)]
-    found = run_catalog(engine, "path_edges", {"pairs": pairs}) if pairs else []
-    edges = []
-    for pair in pairs:  # one relationship per step, in path order; both directions are possible
-        step = [e for e in found if {e["source"], e["target"]} == {pair["source"], pair["target"]}]
-        edges.append(min(step, key=lambda e: (e["type"], e["source"])))
-    return {"length": rows[0]["length"], "nodes": nodes, "edges": edges}
+    """A shortest path of at most ``max_length`` steps between two entities, or ``None``.
+
+    Relationships count in either direction, of every type, as in the catalog's ``shortest_path``.
+    The answer is ``{"length", "nodes", "edges"}``: the nodes as ``nodes(p)`` gives them, and for each
+    step the relationship between its two nodes, in its own direction (the least by type, then source,
+    where several link them). Among equally short paths the one whose sequence of node ids is least is
+    chosen, so both engines give the same path. ``source == target`` is a path of length 0.
+
+    On LadybugDB, a bidirectional breadth-first search over the ``path_step`` query: each round walks
+    one step from the smaller frontier, until the two searches meet or their depths add up to
+    ``max_length``; every step looks its ids up by primary key, where the variable-length match
+    (``* SHORTEST``) takes seconds at scale 100. On Neo4j the server's own search (``allShortestPaths``
+    in ``least_shortest_path``) is faster than any walk from here: a step's rows cross Bolt
+    (docs/benchmarks.md, "Shortest paths").
+    """
+    from queries.specs import PathQuery
+
+    params = PathQuery.model_validate({"source": source, "target": target, "max_length": max_length}).model_dump()
+    if source == target:
+        node = _entity(engine, source)
+        return {"length": 0, "nodes": [node], "edges": []} if node else None
+    if engine.dialect == "neo4j":
+        rows = run_catalog(engine, "least_shortest_path", params)
+        if not rows:
+            return None
+        nodes = rows[0]["nodes"]
+        ids = [n["id"] for n in nodes]
+        links: dict[frozenset[str], list[dict[str, str]]] = {}
+        for edge in run_catalog(engine, "path_edges", {"pairs": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)]}):
+            links.setdefault(frozenset((edge["source"], edge["target"])), []).append(edge)
+    else:
+        searched = _search_path(engine, source, target, max_length)
+        if searched is None:
+            return None
+        ids, links = searched
+        nodes = [_entity(engine, node_id) for node_id in ids]
+        if any(node is None for node in nodes):
+            return None  # deleted while searching
+    edges = [min(links[frozenset(pair)], key=lambda e: (e["type"], e["source"])) for pair in itertools.pairwise(ids)]
+    return {"length": len(ids) - 1, "nodes": nodes, "edges": edges}
+
+
+def _search_path(engine: GraphEngine, source: str, target: str, max_length: int
+                 ) -> tuple[list[str], dict[frozenset[str], list[dict[str, str]]]] | None:
+    """The least shortest path's ids by bidirectional search, and the relationships met along the way."""
+    ahead, behind = PathSearch(source), PathSearch(target)
+    links: dict[frozenset[str], list[dict[str, str]]] = {}
+    met: list[str] = []
+    while not met:
+        if ahead.depth + behind.depth >= max_length or not ahead.frontier or not behind.frontier:
+            return None  # too far apart, or one side has reached everything it can
+        side, other = (ahead, behind) if len(ahead.frontier) <= len(behind.frontier) else (behind, ahead)
+        side.expand(engine, links)
+        met = [n for n in side.frontier if n in other.distance]
+    length = min(ahead.distance[n] + behind.distance[n] for n in met)
+    middle = {n for n in met if ahead.distance[n] + behind.distance[n] == length}
+    return _least_path(ahead, behind, middle), links
+
+
+def _least_path(ahead: PathSearch, behind: PathSearch, middle: set[str]) -> list[str]:
+    """The shortest path through ``middle`` (nodes at the same distance from the source, where the searches met)
+    whose sequence of ids is least: at every step the least next node that still leads on to the target."""
+    split = ahead.distance[next(iter(middle))]
+    on_path: list[set[str]] = [set() for _ in range(split)] + [middle]  # per distance from the source: nodes leading to middle
+    for distance in range(split, 0, -1):
+        on_path[distance - 1] = set().union(*(ahead.previous[n] for n in on_path[distance]))
+    ids = [ahead.end]
+    for distance in range(1, split + 1):
+        ids.append(min(n for n in on_path[distance] if ids[-1] in ahead.previous[n]))
+    while ids[-1] != behind.end:  # every neighbor one step nearer the target leads to it
+        ids.append(min(behind.previous[ids[-1]]))
+    return ids
+
+
+def _entity(engine: GraphEngine, node_id: str) -> dict[str, Any] | None:
+    rows = run_catalog(engine, "entity_by_id", {"id": node_id})
+    return rows[0]["n"] if rows else None
 
 
 Scope = Literal["ego", "subtree", "subdistrict"]

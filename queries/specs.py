@@ -328,6 +328,14 @@ class EdgeRow(Row):
     type: str
 
 
+class PathStepRow(Row):
+    """A relationship, source → target; a node without relationships gives rows with nulls."""
+
+    source: str | None
+    target: str | None
+    type: str | None
+
+
 class NeighborNodeRow(Row):
     node: dict[str, Any]
 
@@ -480,6 +488,9 @@ SPECS: dict[str, QuerySpec] = {
     "neighbors_one": QuerySpec("One step of a neighborhood from one node", "单个实体的邻居(一步)", EntityId, StepRow, "internal"),
     "shortest_path": QuerySpec("Shortest path between two entities", "两实体间最短路径", PathQuery, PathRow, "linkage"),
     "path_edges": QuerySpec("Relationships along a path", "路径上的关系", PathEdges, EdgeRow, "internal"),
+    "least_shortest_path": QuerySpec("The shortest path with the least node ids", "编号序最小的最短路径", PathQuery, PathRow,
+                                     "internal"),
+    "path_step": QuerySpec("One step of the shortest-path search", "最短路径搜索(一步)", Step, PathStepRow, "internal"),
     "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),
     "hometown_group_members": QuerySpec("Members of a hometown group", "同乡村党员", EntityId, GroupMemberRow, "linkage"),
     "projects_claimed_by": QuerySpec("Projects claimed by an org, member or enterprise", "认领的党建项目", EntityId,
