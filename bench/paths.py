@@ -8,11 +8,15 @@ compound pairs picked as ``bench.api`` picks them, in the same process:
 
 * **old**: what ``answers.shortest_path`` ran before, the catalog query ``shortest_path`` (``* SHORTEST`` on
   LadybugDB, ``shortestPath()`` on Neo4j) and ``path_edges`` for the relationships along it;
-* **new**: ``answers.shortest_path``, the bidirectional breadth-first search over ``path_step``.
+* **new**: ``answers.shortest_path``: on LadybugDB the bidirectional breadth-first search over ``path_step``,
+  on Neo4j ``least_shortest_path`` (``allShortestPaths``, least ids) and ``path_edges``;
+* on Neo4j also **step-wise**: the same search as on LadybugDB (``answers._search_path``), which the answer does
+  not use there: this shows why.
 
-Both are timed per pair (median of ``--repeat`` runs after a warm-up; the old query once on LadybugDB,
-where it takes seconds), and their lengths must agree. Prints one markdown table per engine (ms per pair,
-the nodes the search walked from) and the p50 over pairs; saves the raw figures under ``data/bench/results/``.
+Each is timed per pair (median of ``--repeat`` runs after a warm-up; the old query on LadybugDB and the
+step-wise search on Neo4j once, as they take seconds), and the old and new lengths must agree. Prints one
+markdown table per engine (ms per pair, the nodes the step-wise search expanded) and the p50 over pairs;
+saves the raw figures under ``data/bench/results/``.
 """
 
 from __future__ import annotations
