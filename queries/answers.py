@@ -164,41 +164,66 @@ def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> l
     return rows
 
 
+def nodes_by_id(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 1000) -> dict[str, dict[str, Any]]:
+    """The nodes ``ids`` (of any labels) with their properties, by id: ``nodes_by_ids`` per label and chunk."""
+    by_label: dict[str, list[str]] = {}
+    for node_id in ids:
+        label = label_for_id(node_id)
+        if label is not None:
+            by_label.setdefault(label, []).append(node_id)
+    found: dict[str, dict[str, Any]] = {}
+    for label, group in sorted(by_label.items()):
+        for start in range(0, len(group), chunk):
+            for row in run_catalog(engine, "nodes_by_ids", {"ids": group[start:start + chunk]}, label=label):
+                found[row["node"]["id"]] = row["node"]
+    return found
+
+
 def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, types: Iterable[str] | None = None,
               limit: int = MAX_NEIGHBORS) -> Neighborhood:
     """Walk ``depth`` steps (1-3) from ``center``, keeping nodes of ``types`` (labels), at most ``limit``.
 
     Walking one step at a time keeps the work proportional to what is returned (a variable-length
     match from a busy node would enumerate every path). Nodes not of ``types`` are neither
-    returned nor walked through. Beyond ``limit`` the walk stops and says how many it left out.
+    returned nor walked through. Beyond ``limit`` the walk stops and says how many nodes it left out
+    (``omitted``); the nodes kept are those of least id, nearest first.
+
+    The walk moves over ids and relationship types only (``path_step``; an id's form names its label);
+    the properties are read once, for the nodes kept (``nodes_by_ids``). Reading every neighbor whole
+    cost 1.8 s for a branch with 6,000 members at scale 100, where only ``limit`` of them are returned.
     """
     wanted = set(types or NODE_MODELS)
-    seen: dict[str, dict[str, Any]] = {center["id"]: {**center, "distance": 0}}
+    distance_of: dict[str, int] = {center["id"]: 0}
     edges: dict[tuple[str, str, str], dict[str, str]] = {}
+    left_out: set[str] = set()
     frontier = [center["id"]]
-    omitted = 0
     for distance in range(1, depth + 1):
         if not frontier:
             break
-        step = step_rows(engine, frontier)
+        walked = set(frontier)
+        # The far end of each relationship. One between two walked nodes (listed from both) only adds its edge:
+        # both ends are already kept.
+        ends = [(row["target"] if row["source"] in walked else row["source"], row) for row in path_step(engine, frontier)]
         next_frontier: list[str] = []
-        for row in sorted(step, key=lambda r: (r["node"]["id"], r["type"], r["source"], r["target"])):
-            node = row["node"]
-            if node["label"] not in wanted:
+        for far, row in sorted(ends, key=lambda e: (e[0], e[1]["type"], e[1]["source"], e[1]["target"])):
+            if label_for_id(far) not in wanted:
                 continue
-            if node["id"] not in seen:
-                if len(seen) > limit:
-                    omitted += 1
+            if far not in distance_of:
+                if len(distance_of) > limit:
+                    left_out.add(far)
                     continue
-                seen[node["id"]] = {**node, "distance": distance}
-                next_frontier.append(node["id"])
+                distance_of[far] = distance
+                next_frontier.append(far)
             edges[(row["source"], row["target"], row["type"])] = {"source": row["source"], "target": row["target"],
                                                                  "type": row["type"]}
         frontier = next_frontier
-    kept = [e for e in edges.values() if e["source"] in seen and e["target"] in seen]
-    nodes = sorted(seen.values(), key=lambda n: (n["distance"], n["id"]))
-    return Neighborhood(center=seen[center["id"]], nodes=nodes, edges=sorted(kept, key=lambda e: tuple(e.values())),
-                        truncated=omitted > 0, omitted=omitted)
+    found = nodes_by_id(engine, [node_id for node_id in distance_of if node_id != center["id"]])
+    kept_ids = {center["id"], *found}  # a node deleted since the step is not returned
+    nodes = [{**center, "distance": 0}] + [{**found[i], "distance": d} for i, d in distance_of.items() if i in found]
+    kept = [e for e in edges.values() if e["source"] in kept_ids and e["target"] in kept_ids]
+    return Neighborhood(center=nodes[0], nodes=sorted(nodes, key=lambda n: (n["distance"], n["id"])),
+                        edges=sorted(kept, key=lambda e: tuple(e.values())), truncated=bool(left_out),
+                        omitted=len(left_out))
 
 
 CHAIN_MAX_STEPS = 12

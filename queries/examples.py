@@ -36,6 +36,7 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "org_chain": [{"id": "org-mb-01"}, {"id": "org-luohu"}],
     "org_subtree": [{"id": "org-luohu", "depth": 2}, {"id": "org-luohu", "depth": 12}],
     "neighbors_one": [{"id": "org-luohu"}, {"id": "440303002003"}, {"id": "htg-01"}, {"id": "nothing-here"}],
+    "nodes_by_ids": [{"ids": ["org-luohu", "org-mb-01", "nothing-here"]}, {"ids": ["440303002003"]}],
     "neighbors_step": [{"ids": ["org-luohu"]}, {"ids": ["440303002003", "440303002001"]}, {"ids": ["htg-01", "htg-02"]}],
     "shortest_path": [{"source": "htg-01", "target": "org-luohu"}, {"source": "440303001011", "target": "440303009001"}],
     "least_shortest_path": [{"source": "htg-01", "target": "org-luohu"}, {"source": "440303001011", "target": "440303009001"},

@@ -490,6 +490,7 @@ SPECS: dict[str, QuerySpec] = {
     "path_edges": QuerySpec("Relationships along a path", "路径上的关系", PathEdges, EdgeRow, "internal"),
     "least_shortest_path": QuerySpec("The shortest path with the least node ids", "编号序最小的最短路径", PathQuery, PathRow,
                                      "internal"),
+    "nodes_by_ids": QuerySpec("Nodes by id", "按编号批量查询实体", Step, NeighborNodeRow, "internal"),
     "path_step": QuerySpec("One step of the shortest-path search", "最短路径搜索(一步)", Step, PathStepRow, "internal"),
     "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),
     "hometown_group_members": QuerySpec("Members of a hometown group", "同乡村党员", EntityId, GroupMemberRow, "linkage"),

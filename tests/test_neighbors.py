@@ -1,0 +1,68 @@
+"""The neighborhood walk (queries.answers.neighbors) against a plain oracle: every neighbor read whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from graph.engine import GraphEngine
+from graph.model import NODE_MODELS
+from queries import answers
+from queries.catalog import run_catalog
+
+
+def oracle(engine: GraphEngine, center: dict[str, Any], depth: int, types: Iterable[str] | None,
+           limit: int) -> answers.Neighborhood:
+    """The walk as first written: each step reads every neighbor with its properties (neighbors_step), keeps the
+    least ids up to the limit, nearest first."""
+    wanted = set(types or NODE_MODELS)
+    seen: dict[str, dict[str, Any]] = {center["id"]: {**center, "distance": 0}}
+    edges: set[tuple[str, str, str]] = set()
+    left_out: set[str] = set()
+    frontier = [center["id"]]
+    for distance in range(1, depth + 1):
+        rows = [r for node_id in frontier for r in run_catalog(engine, "neighbors_step", {"ids": [node_id]})]
+        frontier = []
+        for row in sorted(rows, key=lambda r: (r["node"]["id"], r["type"], r["source"], r["target"])):
+            node = row["node"]
+            if node["label"] not in wanted:
+                continue
+            if node["id"] not in seen:
+                if len(seen) > limit:
+                    left_out.add(node["id"])
+                    continue
+                seen[node["id"]] = {**node, "distance": distance}
+                frontier.append(node["id"])
+            edges.add((row["source"], row["target"], row["type"]))
+    kept = sorted(e for e in edges if e[0] in seen and e[1] in seen)
+    return answers.Neighborhood(center=seen[center["id"]], nodes=sorted(seen.values(), key=lambda n: (n["distance"], n["id"])),
+                                edges=[{"source": s, "target": t, "type": ty} for s, t, ty in kept],
+                                truncated=bool(left_out), omitted=len(left_out))
+
+
+CENTERS = ("org-luohu", "org-mb-01", "440303002003", "htg-01", "cmp-000001", "440303")
+
+
+@pytest.mark.parametrize("center_id", CENTERS)
+def test_the_walk_over_ids_returns_what_reading_every_neighbor_does(reference_engine: GraphEngine, center_id: str) -> None:
+    center = run_catalog(reference_engine, "entity_by_id", {"id": center_id})[0]["n"]
+    for depth, types, limit in ((1, None, 500), (2, None, 500), (2, None, 40), (1, None, 3),
+                                (2, ["PartyOrg", "Compound", "Community"], 200), (3, ["PartyOrg"], 500)):
+        got = answers.neighbors(reference_engine, center, depth=depth, types=types, limit=limit)
+        want = oracle(reference_engine, center, depth, types, limit)
+        assert got.nodes == want.nodes, (center_id, depth, types, limit)
+        assert got.edges == want.edges, (center_id, depth, types, limit)
+        assert (got.truncated, got.omitted) == (want.truncated, want.omitted), (center_id, depth, types, limit)
+        assert got.center == {**center, "distance": 0}
+
+
+def test_omitted_counts_nodes_not_relationships(reference_engine: GraphEngine) -> None:
+    """A branch's members each have one MEMBER_OF to it; a limit of 3 leaves out every other neighbor once."""
+    center = run_catalog(reference_engine, "entity_by_id", {"id": "org-mb-01"})[0]["n"]
+    everything = answers.neighbors(reference_engine, center, depth=1, limit=10_000)
+    cut = answers.neighbors(reference_engine, center, depth=1, limit=3)
+    assert len(cut.nodes) == 4 and cut.truncated
+    assert cut.omitted == len(everything.nodes) - len(cut.nodes)
+    assert [n["id"] for n in cut.nodes[1:]] == [n["id"] for n in everything.nodes[1:4]]
