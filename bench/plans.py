@@ -312,6 +312,8 @@ def is_lookup(name: str) -> bool:
 
 def example_ids(examples: Mapping[str, list[dict[str, Any]]]) -> set[str]:
     """Every entity id named by the example parameters (ids, pairs, communities, subdistricts)."""
+    from graph.model import label_for_id
+
     found: set[str] = set()
 
     def collect(key: str, value: Any) -> None:
@@ -321,7 +323,8 @@ def example_ids(examples: Mapping[str, list[dict[str, Any]]]) -> set[str]:
         elif isinstance(value, list):
             for v in value:
                 collect(key, v)
-        elif key in LOOKUP_PARAMETERS | {"subdistrict"} and isinstance(value, str) and value:
+        elif (key in LOOKUP_PARAMETERS | {"subdistrict"} and isinstance(value, str) and value
+              and label_for_id(value) is not None):  # not a word such as the roll-up's target=building
             found.add(value)
 
     for cases in examples.values():

@@ -116,5 +116,5 @@ def stored_coverage(engine: GraphEngine, target: Target, as_of: dt.date, *, min_
     """
     if (target, as_of) not in complete(engine):
         return None
-    params = {"target": target, "as_of": as_of, "min_floors": min_floors if target == "building" else 0}
+    params = {"counted": target, "as_of": as_of, "min_floors": min_floors if target == "building" else 0}
     return run_query(engine, "coverage_rollup", params)

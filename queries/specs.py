@@ -43,7 +43,8 @@ class MinFloors(AsOf):
 
 
 class Rollup(Params):
-    target: Literal["compound", "building", "enterprise"] = Field(description="What the roll-up counts.")
+    # Not ``target`` (the API's name for it): a ``target`` parameter names an entity id everywhere else.
+    counted: Literal["compound", "building", "enterprise"] = Field(description="What the roll-up counted.")
     as_of: dt.date = Field(description="The as-of date it was rolled up at.", examples=["2018-12-28"])
     min_floors: int = Field(0, ge=0, le=300, description="Buildings only: at least this many floors.")
 

@@ -94,8 +94,11 @@ def reference_embedded(reference_bundle: Path, tmp_path_factory: pytest.TempPath
     """An embedded engine holding the reference dataset. Tests must not write to it."""
     from loaders.load import load_bundle
 
-    engine = LadybugEngine(tmp_path_factory.mktemp("reference-db") / "graph.lbug", buffer_pool_mb=2048)
-    load_bundle(engine, reference_bundle)
+    path = tmp_path_factory.mktemp("reference-db") / "graph.lbug"
+    loader = LadybugEngine(path, buffer_pool_mb=512)
+    load_bundle(loader, reference_bundle)
+    loader.close()  # checkpointed: the tests read a clean store, as the API serves one (read-only)
+    engine = LadybugEngine(path, read_only=True, buffer_pool_mb=2048)
     yield engine
     engine.close()
 
