@@ -129,6 +129,15 @@ class LadybugEngine(GraphEngine):
                 if not _out_of_buffer(exc):
                     raise query_error(str(exc)) from exc
                 last = exc
+        # Last, on new connections: memory a connection kept from its earlier queries goes with it, so a
+        # long-running server is not left refusing every query until it restarts.
+        try:
+            with self._alone(renew=True) as conn:
+                return self._run(conn, query, values)
+        except RuntimeError as exc:
+            if not _out_of_buffer(exc):
+                raise query_error(str(exc)) from exc
+            last = exc
         raise EngineUnavailableError(f"the embedded database's page cache is too small for this query now "
                                      f"(raise ORGGRAPH_EMBEDDED_BUFFER_MB): {last}") from last
 
@@ -147,8 +156,11 @@ class LadybugEngine(GraphEngine):
         return rows
 
     @contextlib.contextmanager
-    def _alone(self) -> Iterator[ladybug.Connection]:
-        """Borrow every connection of the pool and run on one: no other query runs meanwhile."""
+    def _alone(self, *, renew: bool = False) -> Iterator[ladybug.Connection]:
+        """Borrow every connection of the pool and run on one: no other query runs meanwhile.
+
+        ``renew`` closes them all first and runs on a new one (the others are opened again when needed).
+        """
         with self._alone_lock:
             held: list[ladybug.Connection] = []
             try:
@@ -157,6 +169,12 @@ class LadybugEngine(GraphEngine):
                         held.append(self._idle.get_nowait())
                     except queue.Empty:
                         held.append(self._new_connection() or self._idle.get())
+                if renew:
+                    with self._pool_lock:
+                        for conn in held:
+                            conn.close()
+                            self._connections.remove(conn)
+                    held = [conn for conn in [self._new_connection()] if conn is not None]
                 yield held[0]
             finally:
                 for conn in held:

@@ -90,15 +90,22 @@ def reference_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reference_embedded(reference_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugEngine]:
-    """An embedded engine holding the reference dataset. Tests must not write to it."""
+def reference_store(reference_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store holding the reference dataset, loaded once per session."""
     from loaders.load import load_bundle
 
     path = tmp_path_factory.mktemp("reference-db") / "graph.lbug"
     loader = LadybugEngine(path, buffer_pool_mb=512)
     load_bundle(loader, reference_bundle)
     loader.close()  # checkpointed: the tests read a clean store, as the API serves one (read-only)
-    engine = LadybugEngine(path, read_only=True, buffer_pool_mb=2048)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference_embedded(reference_store: Path) -> Iterator[LadybugEngine]:
+    """An embedded engine holding the reference dataset, read-only, opened per test module: each module
+    starts with an empty page cache, whatever the modules before it kept there."""
+    engine = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=2048)
     yield engine
     engine.close()
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +223,31 @@ def test_another_process_cannot_open_an_embedded_database_being_loaded(tmp_path:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_full_page_cache_is_retried_alone_then_on_new_connections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory a LadybugDB connection kept from earlier queries is freed with it: when retrying alone does not
+    help, the engine renews its connections rather than refusing every query until a restart."""
+    import graph.ladybug_engine as lbe
+
+    engine = lbe.LadybugEngine(tmp_path / "g.lbug", buffer_pool_mb=512)
+    try:
+        engine.create_schema()
+        engine.read("RETURN 1 AS x")  # opens the first pooled connection
+        worn = set(map(id, engine._connections))
+        real_run = lbe.LadybugEngine._run
+        calls: list[bool] = []
+
+        def run(conn: Any, query: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+            calls.append(id(conn) in worn)
+            if id(conn) in worn:
+                raise RuntimeError("Buffer manager exception: Unable to allocate memory! The buffer pool is full")
+            return real_run(conn, query, values)
+
+        monkeypatch.setattr(lbe.LadybugEngine, "_run", staticmethod(run))
+        monkeypatch.setattr(lbe, "ALONE_RETRY_PAUSES_S", (0.0,))
+        assert engine.read("RETURN 2 AS x") == [{"x": 2}]
+        assert calls[0] and calls[-1] is False  # first on a worn connection, last on a new one
+        assert not worn & set(map(id, engine._connections))
+    finally:
+        engine.close()
