@@ -222,10 +222,11 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
                          _verdict(name, points[largest]) if largest >= 100 and largest in points else ""])
         print(md_table(["query", *(f"scale {r['scale']} ms" for r in mine), "growth exponent", f"target at scale {largest}"], rows))
         print()
-        served_tables = (("summaries", "Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` computes it "
-                                       "(without HTTP):", COVERAGE_TARGET_MS),
-                         ("served", "Lookups as the API answers them (`queries.answers`, without HTTP):", LOOKUP_TARGET_MS))
-        for key, title, target_ms in served_tables:
+        served_tables = (("summaries", "summary", "Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` "
+                                                  "computes it (without HTTP):", COVERAGE_TARGET_MS),
+                         ("served", "lookup", "Lookups as the API answers them (`queries.answers`, without HTTP):",
+                          LOOKUP_TARGET_MS))
+        for key, header, title, target_ms in served_tables:
             measured = [r for r in mine if key in r]
             if not measured:
                 continue
@@ -238,7 +239,7 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
                            if largest >= 100 and largest in points else "")
                 table_rows.append([name, *(round(points[r["scale"]], 1) if r["scale"] in points else None for r in mine),
                                    None if slope is None else round(slope, 2), verdict])
-            print(md_table([key.rstrip("s") if key == "summaries" else "lookup", *(f"scale {r['scale']} ms" for r in mine),
+            print(md_table([header, *(f"scale {r['scale']} ms" for r in mine),
                             "growth exponent", f"target at scale {largest}"], table_rows))
             print()
 
