@@ -136,8 +136,8 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         return run
 
     def chain(e: Any, i: int) -> Any:
-        org_id = pick("branch", i)
-        return {"org": get_org(e, org_id), "chain": run_catalog(e, "org_chain", {"id": org_id})}
+        org = get_org(e, pick("branch", i))
+        return {"org": org, "chain": answers.org_chain(e, org)}  # as the route: step by step
 
     def subtree(e: Any, i: int) -> Any:
         org_id = pick("committee", i)
