@@ -147,13 +147,19 @@ class Neighborhood:
     omitted: int = 0
 
 
-def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> list[Row]:
-    """One neighborhood step from ``ids`` of any labels: ``neighbors_step`` per label and chunk of ids."""
+def ids_by_label(ids: Iterable[str]) -> dict[str, list[str]]:
+    """``ids`` grouped by the label their form names (ids of no known form are dropped: nothing can match them)."""
     by_label: dict[str, list[str]] = {}
     for node_id in ids:
         label = label_for_id(node_id)
         if label is not None:
             by_label.setdefault(label, []).append(node_id)
+    return by_label
+
+
+def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> list[Row]:
+    """One neighborhood step from ``ids`` of any labels: ``neighbors_step`` per label and chunk of ids."""
+    by_label = ids_by_label(ids)
     rows: list[Row] = []
     for label, group in sorted(by_label.items()):
         if len(group) == 1:  # the usual first step: from the primary key, several times faster on LadybugDB
@@ -166,11 +172,7 @@ def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> l
 
 def nodes_by_id(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 1000) -> dict[str, dict[str, Any]]:
     """The nodes ``ids`` (of any labels) with their properties, by id: ``nodes_by_ids`` per label and chunk."""
-    by_label: dict[str, list[str]] = {}
-    for node_id in ids:
-        label = label_for_id(node_id)
-        if label is not None:
-            by_label.setdefault(label, []).append(node_id)
+    by_label = ids_by_label(ids)
     found: dict[str, dict[str, Any]] = {}
     for label, group in sorted(by_label.items()):
         for start in range(0, len(group), chunk):
@@ -255,11 +257,7 @@ PATH_STEP_CHUNK = 1000
 
 def path_step(engine: GraphEngine, ids: Iterable[str], *, chunk: int = PATH_STEP_CHUNK) -> list[Row]:
     """Every relationship of ``ids`` (of any labels) as source, target and type: ``path_step`` per label and chunk."""
-    by_label: dict[str, list[str]] = {}
-    for node_id in ids:
-        label = label_for_id(node_id)
-        if label is not None:
-            by_label.setdefault(label, []).append(node_id)
+    by_label = ids_by_label(ids)
     rows: list[Row] = []
     for label, group in sorted(by_label.items()):
         for start in range(0, len(group), chunk):

@@ -60,7 +60,7 @@ def _row(target: str, as_of: dt.date, community_id: str, floors: int, counts: Ma
 
 
 def compute(engine: GraphEngine, as_of: dt.date) -> list[dict[str, Any]]:
-    """The roll-up rows of every target at ``as_of``, from the live queries, markers last.
+    """The roll-up rows of every target at ``as_of``, from the live queries (markers apart: see :func:`rebuild`).
 
     A community reached through two ``PART_OF`` (a community that moved subdistrict) appears twice in
     the live per-community rows with the same counts; it is stored once, and the read query joins the
@@ -71,8 +71,7 @@ def compute(engine: GraphEngine, as_of: dt.date) -> list[dict[str, Any]]:
         for r in run_catalog(engine, query, {"as_of": as_of}):
             row = _row(target, as_of, r["community_id"], int(r.get("floors") or 0), r)
             rows[row["id"]] = row
-    markers = [_row(target, as_of, MARKER_COMMUNITY, MARKER_FLOORS, {}) for target in LIVE_QUERY]
-    return [*rows.values(), *markers]
+    return list(rows.values())
 
 
 def invalidate(engine: GraphEngine) -> None:
@@ -85,12 +84,10 @@ def rebuild(engine: GraphEngine, *, batch_size: int = 5000) -> int:
 
     Markers are removed first and written last, so a reader never uses a half-written roll-up.
     """
-    invalidate(engine)
-    engine.write(DELETE_ALL)
+    engine.write(DELETE_ALL)  # markers and rows in one transaction
     dates = sorted(r["as_of"] for r in engine.read(DATASET_DATES))
-    rows = [row for as_of in dates for row in compute(engine, as_of)]
-    data = [r for r in rows if r["community_id"] != MARKER_COMMUNITY]
-    markers = [r for r in rows if r["community_id"] == MARKER_COMMUNITY]
+    data = [row for as_of in dates for row in compute(engine, as_of)]
+    markers = [_row(target, as_of, MARKER_COMMUNITY, MARKER_FLOORS, {}) for as_of in dates for target in LIVE_QUERY]
     query = create_query(engine.dialect)
     written = engine.write_batches(query, data, batch_size=batch_size) if data else 0
     return written + (engine.write_batches(query, markers, batch_size=batch_size) if markers else 0)
