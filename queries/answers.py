@@ -228,18 +228,40 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
                         omitted=len(left_out))
 
 
+SERVER_DIALECTS = frozenset({"neo4j"})
+"""Dialects of the engines reached over a network (``GraphEngine.dialect``): each query is a round trip of a few
+ms, and the server's planner answers a variable-length match or a path search from its indexes, so one query
+beats a walk of several. LadybugDB runs in-process (a query from an id ~0.3 ms) but reads a whole relationship
+table for a variable-length match: there the walks are faster (docs/benchmarks.md)."""
+
+
+def one_query_beats_a_walk(engine: GraphEngine) -> bool:
+    """True for an engine where one catalog query beats a step-wise walk of several (see SERVER_DIALECTS)."""
+    return engine.dialect in SERVER_DIALECTS
+
+
 CHAIN_MAX_STEPS = 12
 """As org_chain's ``*0..12``: no real chain is longer (district → subdistrict → community → branch …)."""
 
 
 def org_chain(engine: GraphEngine, org: dict[str, Any]) -> list[Row]:
-    """The rows of the catalog's ``org_chain`` for ``org`` (a PartyOrg node), walked one step at a time.
+    """The rows of the catalog's ``org_chain`` for ``org`` (a PartyOrg node), ordered by distance, then id.
 
-    Each step asks for the parents of one org by id (``org_parents``), which both engines answer from the
-    primary key; a variable-length match makes LadybugDB read the whole ``REPORTS_TO`` table. Every path is
-    followed, as the variable-length match does (an org with a former parent besides the current one has
-    two), so the rows are the same, ordered by distance, then id.
+    Where a round trip costs more than the variable-length match (:func:`one_query_beats_a_walk`: Neo4j,
+    4 ms against 13-15 ms for a walk of 4-5 steps at scale 100) it is the catalog query itself. On LadybugDB
+    the chain is walked one step at a time: each step asks for the parents of one org by id (``org_parents``),
+    answered from the primary key, where the variable-length match reads the whole ``REPORTS_TO`` table
+    (70-100 ms at scale 100). Every path is followed, as the variable-length match does (an org with a
+    former parent besides the current one has two), so the rows are the same.
     """
+    if one_query_beats_a_walk(engine):
+        return sorted(run_catalog(engine, "org_chain", {"id": org["id"]}), key=lambda r: (r["distance"], r["id"]))
+    return walk_org_chain(engine, org)
+
+
+def walk_org_chain(engine: GraphEngine, org: dict[str, Any]) -> list[Row]:
+    """:func:`org_chain` walked one ``org_parents`` step at a time, on any engine (the tests hold it to the
+    catalog query on both)."""
     rows: list[Row] = [{"id": org["id"], "name": org.get("name"), "level": org.get("level"), "distance": 0}]
     frontier = [org["id"]]
     for distance in range(1, CHAIN_MAX_STEPS + 1):
@@ -330,7 +352,7 @@ def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int
     if source == target:
         node = _entity(engine, source)
         return {"length": 0, "nodes": [node], "edges": []} if node else None
-    if engine.dialect == "neo4j":
+    if one_query_beats_a_walk(engine):
         rows = run_catalog(engine, "least_shortest_path", params)
         if not rows:
             return None

@@ -91,18 +91,21 @@ def test_neo4j_search_has_one_branch_per_searchable_label(name: str) -> None:
 
 
 def test_stepwise_org_chain_gives_the_rows_of_the_catalog_query(reference_engine: GraphEngine) -> None:
-    """The API walks an org's chain a step at a time (queries.answers.org_chain, fast on LadybugDB); it must
-    answer exactly what the catalog's variable-length org_chain does, for every kind of org."""
+    """On LadybugDB the API walks an org's chain a step at a time (queries.answers.walk_org_chain), on Neo4j it runs
+    the catalog's org_chain (one round trip); on both engines the walk must answer exactly what the variable-length
+    org_chain does, for every kind of org, and the served chain is ordered by distance, then id."""
     from queries import answers
 
     orgs = reference_engine.read("MATCH (o:PartyOrg) RETURN o.id AS id, o.name AS name, o.level AS level ORDER BY id")
     sample = [o for i, o in enumerate(orgs) if i % 7 == 0 or o["level"] != "党支部"]  # every level, a seventh of the branches
     assert len(sample) > 100
     for org in sample:
-        walked = answers.org_chain(reference_engine, org)
+        walked = answers.walk_org_chain(reference_engine, org)
+        served = answers.org_chain(reference_engine, org)
         matched = run_catalog(reference_engine, "org_chain", {"id": org["id"]})
         assert canonical(walked, ordered=False) == canonical(matched, ordered=False), org["id"]
-        assert [r["distance"] for r in walked] == sorted(r["distance"] for r in walked)
+        assert served == walked, org["id"]
+        assert [(r["distance"], r["id"]) for r in walked] == sorted((r["distance"], r["id"]) for r in walked)
 
 
 @pytest.mark.parametrize("node_id", ["org-luohu", "440303002003", "htg-01", "org-mb-01"])
