@@ -5,12 +5,16 @@
 In this process, on the embedded engine at scale 1: ``GET /api/v1/entities/{id}`` and
 ``GET /api/v1/orgs/{id}/chain`` through the whole app (httpx's in-process ASGI transport, the app's
 lifespan run as ``serve`` runs it), interleaved request by request with the same answer computed on the
-raw engine, as ``bench.api`` does; and, as the floor, a bare FastAPI route (no middleware, no
-dependencies) through the same transport. Twice: in open mode (loopback, no keys: what ``bench.api``
+raw engine, as ``bench.api`` does; and, as the floors, a bare FastAPI route (no middleware, no
+dependencies; a sync ``def``, so one thread-pool hop, and an ``async def``, none) through the same
+transport. Each request is also sent, interleaved, straight to the ASGI app (:func:`asgi_get`: a minimal
+HTTP scope, no client, no transport), so the figures separate what the app adds (*app* columns) from what
+httpx's client and in-process transport add on top (*API* columns, what a caller in this process sees;
+``bench.api`` reports the same pair). Twice: in open mode (loopback, no keys: what ``bench.api``
 measures) and with an analyst key in ``X-API-Key`` (key check, redaction and an audit line per member
-read). Prints p50/p99 in ms, the overhead ratio (API p50 / direct p50) and the CPU time of this process
-(all its threads) per request, through the API and direct: on a shared machine the wall-clock figures
-swing with the load, the CPU time much less.
+read). Prints p50/p99 in ms, the overhead ratios (API p50 / direct p50 and app p50 / direct p50) and the
+CPU time of this process (all its threads) per request, through the API and direct: on a shared machine
+the wall-clock figures swing with the load, the CPU time much less.
 
 The store: by default the reference bundle at scale 1 is generated and loaded into a temporary LadybugDB
 database; ``--db`` copies an existing database file (e.g. ``data/bench/api-embedded-s1/graph.lbug``) into
@@ -33,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 SEED = 2018
-BARE = "bare FastAPI route"
+BARE = "bare FastAPI route (sync def)"
+BARE_ASYNC = "bare FastAPI route (async def)"
 
 
 def _log(message: str) -> None:
@@ -81,6 +86,30 @@ def _samples(engine: Any) -> dict[str, list[str]]:
     return {"lookup": lookups, "branch": branches}
 
 
+async def asgi_get(app: Any, target: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """``GET target`` straight into the ASGI ``app``: (status, body). No client and no transport: what the
+    app itself costs, as a server such as uvicorn calls it once it has parsed the request."""
+    path, _, query = target.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
+             "headers": [(b"host", b"127.0.0.1"), *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
 def _bare_app() -> Any:
     from fastapi import FastAPI
 
@@ -90,11 +119,16 @@ def _bare_app() -> Any:
     def bare_route(id: str) -> dict[str, str]:
         return {"id": id}
 
+    @bare.get("/bare-async/{id}")
+    async def bare_async_route(id: str) -> dict[str, str]:
+        return {"id": id}
+
     return bare
 
 
 async def _measure(app: Any, routes: list[tuple[str, Callable[[int], str], Callable[[int], Any] | None]], *, requests: int,
                    warmup: int, headers: dict[str, str], profile: cProfile.Profile | None = None) -> dict[str, dict[str, float]]:
+    """Per request ``i``, interleaved: through httpx (API), straight into the ASGI app (app), and the direct call."""
     import httpx
 
     results: dict[str, dict[str, float]] = {}
@@ -102,10 +136,12 @@ async def _measure(app: Any, routes: list[tuple[str, Callable[[int], str], Calla
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as client:
         for name, path, direct in routes:
             api_ms: list[float] = []
+            app_ms: list[float] = []
             direct_ms: list[float] = []
-            api_cpu = direct_cpu = 0.0
+            api_cpu = app_cpu = direct_cpu = 0.0
             for i in range(warmup):
                 (await client.get(path(i))).raise_for_status()
+                await asgi_get(app, path(i), headers)
                 if direct is not None:
                     direct(i)
             for i in range(requests):
@@ -116,22 +152,31 @@ async def _measure(app: Any, routes: list[tuple[str, Callable[[int], str], Calla
                 if profile is not None:
                     profile.disable()
                 c1, t1 = time.process_time(), time.perf_counter()
+                status, body = await asgi_get(app, path(i), headers)
+                c2, t2 = time.process_time(), time.perf_counter()
                 if direct is not None:
                     direct(i)
-                c2, t2 = time.process_time(), time.perf_counter()
+                c3, t3 = time.process_time(), time.perf_counter()
                 api_cpu += c1 - c0
-                direct_cpu += c2 - c1
-                if response.status_code != 200:
-                    raise RuntimeError(f"{name}: HTTP {response.status_code}: {response.text[:200]}")
+                app_cpu += c2 - c1
+                direct_cpu += c3 - c2
+                if response.status_code != 200 or status != 200:
+                    raise RuntimeError(f"{name}: HTTP {response.status_code} / {status}: {response.text[:200]}")
+                if body != response.content:
+                    raise RuntimeError(f"{name}: the ASGI call and httpx got different bodies")
                 api_ms.append((t1 - t0) * 1000)
-                direct_ms.append((t2 - t1) * 1000)
+                app_ms.append((t2 - t1) * 1000)
+                direct_ms.append((t3 - t2) * 1000)
             row = {"api_p50": _percentile(api_ms, 50), "api_p99": _percentile(api_ms, 99), "api_mean": statistics.fmean(api_ms),
-                   "api_cpu": api_cpu / requests * 1000}
+                   "api_cpu": api_cpu / requests * 1000, "app_p50": _percentile(app_ms, 50), "app_p99": _percentile(app_ms, 99),
+                   "app_cpu": app_cpu / requests * 1000}
             if direct is not None:
                 row.update(direct_p50=_percentile(direct_ms, 50), direct_p99=_percentile(direct_ms, 99),
                            direct_cpu=direct_cpu / requests * 1000)
                 row["overhead"] = row["api_p50"] / row["direct_p50"]
                 row["added_p50"] = row["api_p50"] - row["direct_p50"]
+                row["app_overhead"] = row["app_p50"] / row["direct_p50"]
+                row["app_added_p50"] = row["app_p50"] - row["direct_p50"]
             results[name] = row
     return results
 
@@ -170,7 +215,8 @@ def run(db_path: Path, tmp: Path, *, requests: int, warmup: int, profile_to: Pat
         ]
         out: dict[str, dict[str, dict[str, float]]] = {}
         bare = _bare_app()
-        out["bare"] = asyncio.run(_measure(bare, [(BARE, lambda i: f"/bare/{lookup(i)}", None)],
+        out["bare"] = asyncio.run(_measure(bare, [(BARE, lambda i: f"/bare/{lookup(i)}", None),
+                                                  (BARE_ASYNC, lambda i: f"/bare-async/{lookup(i)}", None)],
                                            requests=requests, warmup=warmup, headers={}))
         base: dict[str, Any] = {"engine": "embedded", "db_path": str(db_path), "host": "127.0.0.1", "query_timeout_s": 30.0}
         open_settings = Settings(**base, api_keys_file=tmp / "no-keys.jsonl", audit_log=tmp / "audit-open.jsonl")
@@ -192,18 +238,26 @@ def run(db_path: Path, tmp: Path, *, requests: int, warmup: int, profile_to: Pat
 
 
 def report(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Two tables: through httpx (API, what a caller in this process sees) and straight into the app."""
     from bench.common import md_table
 
-    rows: list[list[Any]] = []
+    def fmt(r: dict[str, float], key: str, form: str = "{:.2f}") -> str:
+        return form.format(r[key]) if key in r else "—"
+
+    api_rows: list[list[Any]] = []
+    app_rows: list[list[Any]] = []
     for mode, label in (("bare", "—"), ("open", "open (no keys)"), ("keyed", "analyst key")):
         for name, r in results[mode].items():
-            rows.append([name, label, f"{r['api_p50']:.2f}", f"{r['api_p99']:.2f}",
-                         f"{r['direct_p50']:.2f}" if "direct_p50" in r else "—",
-                         f"{r['added_p50']:.2f}" if "added_p50" in r else "—",
-                         f"{r['overhead']:.2f}x" if "overhead" in r else "—",
-                         f"{r['api_cpu']:.2f}", f"{r['direct_cpu']:.2f}" if "direct_cpu" in r else "—"])
-    return md_table(["route", "mode", "API p50 ms", "API p99 ms", "direct p50 ms", "added p50 ms", "overhead",
-                     "API CPU ms", "direct CPU ms"], rows)
+            api_rows.append([name, label, fmt(r, "api_p50"), fmt(r, "api_p99"), fmt(r, "direct_p50"), fmt(r, "added_p50"),
+                             fmt(r, "overhead", "{:.2f}x"), fmt(r, "api_cpu"), fmt(r, "direct_cpu")])
+            app_rows.append([name, label, fmt(r, "app_p50"), fmt(r, "app_p99"), fmt(r, "direct_p50"), fmt(r, "app_added_p50"),
+                             fmt(r, "app_overhead", "{:.2f}x"), fmt(r, "app_cpu"), fmt(r, "api_p50")])
+    api = md_table(["route", "mode", "API p50 ms", "API p99 ms", "direct p50 ms", "added p50 ms", "overhead",
+                    "API CPU ms", "direct CPU ms"], api_rows)
+    app = md_table(["route", "mode", "app p50 ms", "app p99 ms", "direct p50 ms", "added p50 ms", "overhead",
+                    "app CPU ms", "(API p50 ms)"], app_rows)
+    return ("Through httpx's ASGI transport (client + transport + app):\n\n" + api +
+            "\n\nStraight into the ASGI app (a minimal HTTP scope; the app's own cost):\n\n" + app)
 
 
 def main(argv: list[str] | None = None) -> int:
