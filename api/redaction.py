@@ -83,9 +83,13 @@ def redact(value: Any, role: Role, seen: set[str] | None = None) -> Any:
     return _walk(value, POLICY[role], seen if seen is not None else set())
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+"""Exact types :func:`_walk` returns as they are: most values of a row, so the walk does not recurse into them."""
+
+
 def _walk(value: Any, policy: dict[str, str], seen: set[str]) -> Any:
     if isinstance(value, list | tuple):
-        return [_walk(v, policy, seen) for v in value]
+        return [v if type(v) in _LEAVES else _walk(v, policy, seen) for v in value]
     if not isinstance(value, dict):
         return value
     if value.get("label") == MEMBER_LABEL:
@@ -96,7 +100,7 @@ def _walk(value: Any, policy: dict[str, str], seen: set[str]) -> Any:
                 keep, item = _apply(policy, key, item)
                 if not keep:
                     continue
-            out[key] = _walk(item, policy, seen)
+            out[key] = item if type(item) in _LEAVES else _walk(item, policy, seen)
         return out
     in_member_row = "member_id" in value
     if in_member_row and value["member_id"] is not None:
@@ -110,7 +114,7 @@ def _walk(value: Any, policy: dict[str, str], seen: set[str]) -> Any:
                 continue
             result[key] = item
         else:
-            result[key] = _walk(item, policy, seen)
+            result[key] = item if type(item) in _LEAVES else _walk(item, policy, seen)
     return result
 
 
