@@ -202,19 +202,24 @@ def cookie_principal(request: Request) -> Principal | None:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-class RoleRequirement:
-    """A route's declared role: a dependency that lets a caller through if their role allows it."""
+class RoleRequirement(APIKeyHeader):
+    """A route's declared role: a dependency that lets a caller through if their role allows it.
+
+    It is itself the ``X-API-Key`` header scheme (the same name, scheme name and description as
+    :data:`api_key_header`), so the OpenAPI document lists the same security for each route while FastAPI
+    solves one dependency per request instead of two (the requirement and, below it, the header scheme)."""
 
     def __init__(self, role: Role) -> None:
+        super().__init__(name=API_KEY_HEADER_NAME, auto_error=False, scheme_name=api_key_header.scheme_name,
+                         description=api_key_header.model.description)
         self.role = role
 
     def __repr__(self) -> str:
         return f"requires({self.role.value})"
 
-    async def __call__(self, request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> None:
-        # async: no thread-pool hop (see authenticate). It calls authenticate itself rather than taking
-        # PrincipalDep: one level of dependencies less for FastAPI to solve on every request.
-        principal = await authenticate(request, key)
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        # async: no thread-pool hop (see authenticate). The header is read here, as APIKeyHeader reads it.
+        principal = await authenticate(request, request.headers.get(API_KEY_HEADER_NAME))
         if not principal.role.allows(self.role):
             raise PermissionDeniedError(f"this route needs the {self.role.value} role; the key has {principal.role.value}")
 
