@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -26,6 +26,7 @@ from api.problems import install_problem_handlers
 from api.routes import admin, analysis, catalog, coverage, entities, facts, health, login, pages, viz
 from api.security import PUBLIC, SecurityState, declared_access, effective_routes, original_route, requires
 from api.settings import Settings, get_settings
+from api.workers import WorkerPool
 from graph.engine import GraphEngine
 
 API_PREFIX = "/api/v1"
@@ -46,10 +47,12 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
         own = engine is None
         raw = engine if engine is not None else open_served_engine(settings)
         app.state.engine = guard(raw)  # routes see only the guarded engine
+        app.state.workers = WorkerPool(settings.worker_threads)  # the lookups' engine work (api/workers.py)
         log.info("serving the %s engine", raw.kind)
         try:
             yield
         finally:
+            app.state.workers.shutdown()  # waits for work still running: the engine is not closed under a query
             if own:
                 raw.close()
 
@@ -69,11 +72,11 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
     install_openapi(app)
     _add_documentation_routes(app)
     viewer, admin_only = [requires(Role.viewer)], [requires(Role.admin)]
-    api = APIRouter(prefix=API_PREFIX)
+    # Each router straight into the app, with the API prefix, not through one more /api/v1 router: FastAPI
+    # matches an included router's routes once to pick it and once more to run one, at every level of nesting.
     for module in (health, coverage, entities, catalog, analysis, facts):
-        api.include_router(module.router, dependencies=viewer)
-    api.include_router(admin.router, dependencies=admin_only)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=viewer)
+    app.include_router(admin.router, prefix=API_PREFIX, dependencies=admin_only)
     app.include_router(viz.router, dependencies=viewer)
     app.include_router(pages.router, dependencies=viewer)
     login.install(app)  # /login and /logout (declared public), and pages without a login redirect there

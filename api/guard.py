@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.audit import AuditLog
 from api.keys import Role
 from api.redaction import VIEW_NAME, redact
+from api.workers import WorkerPool
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import QueryError
 from graph.readonly import check_read_only
@@ -51,6 +52,8 @@ class RequestContext:
     role: Role = Role.viewer
     members_seen: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    workers: WorkerPool | None = None
+    """The app's pool for engine work (``app.state.workers``, from the lifespan); ``None`` outside one."""
 
 
 _CURRENT: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("orggraph_request", default=None)
@@ -164,7 +167,8 @@ class RequestContextMiddleware:
         if _declared_length(scope) > MAX_BODY_BYTES:
             await _too_large(send)
             return
-        ctx = RequestContext()
+        app = scope.get("app")
+        ctx = RequestContext(workers=getattr(app.state, "workers", None) if app is not None else None)
         token = _CURRENT.set(ctx)
         received = 0
 

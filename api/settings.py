@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     neo4j_max_connection_lifetime_s: float = Field(3600.0, gt=0, description="Neo4j: connections older than this are "
                                                    "replaced; keep it below any proxy's or firewall's idle cut-off")
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
+    worker_threads: int = Field(40, ge=1, le=1000, description="threads that run the engine work of the lookup routes "
+                                "(entities, neighbors, org chains and subtrees, paths) off the event loop; the other "
+                                "routes use anyio's thread pool (40)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     # Security (docs/security.md). Keys are configured when the keys file exists or ORGGRAPH_API_KEYS is set.

@@ -11,6 +11,8 @@ import asyncio
 import inspect
 import os
 import stat
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from api.app import create_app
 from api.audit import AuditLog
 from api.guard import RequestContextMiddleware, _check_read_remembered, check_read, guard
-from api.keys import Role, key_id_of, revoke_key
+from api.keys import Role, add_key, key_id_of, revoke_key
+from api.problems import NotFoundError
 from api.redaction import MEMBER_FIELDS
 from api.routes.common import answer
 from api.security import RoleRequirement, effective_routes, original_route, requires
@@ -160,3 +163,156 @@ def test_audit_log_stays_open_but_follows_rotation_and_removal(tmp_path: Path) -
     log.close()
     log.write("member_data", key_id="after-close", members=0)
     assert log.read()[-1]["key_id"] == "after-close"
+
+
+# ------------------------------------------------------------------ the app's worker pool (api/workers.py)
+
+
+def test_worker_pool_runs_in_threads_with_the_callers_context() -> None:
+    from api.guard import _CURRENT, RequestContext, current_context
+    from api.workers import WorkerPool
+
+    pool = WorkerPool(3)
+
+    def who() -> tuple[str, str, int]:
+        ctx = current_context()
+        assert ctx is not None
+        return ctx.key_id, threading.current_thread().name, threading.get_ident()
+
+    async def request(key_id: str, delay: float) -> tuple[str, str, int]:
+        _CURRENT.set(RequestContext(key_id=key_id))  # each task has its own context, as each request has
+
+        def slow() -> tuple[str, str, int]:
+            time.sleep(delay)  # overlapping: several threads busy at once
+            return who()
+
+        return await pool.run(slow)
+
+    async def main() -> list[tuple[str, str, int]]:
+        return await asyncio.gather(*(request(f"key-{i}", 0.02 * (i % 3)) for i in range(12)))
+
+    results = asyncio.run(main())
+    assert [key for key, _, _ in results] == [f"key-{i}" for i in range(12)], "each request's context follows its work"
+    assert all(name.startswith("orggraph-worker-") for _, name, _ in results)
+    assert threading.get_ident() not in {ident for _, _, ident in results}, "never on the event loop's thread"
+    assert 1 <= pool.threads <= 3
+
+    async def fails() -> None:
+        def boom() -> None:
+            raise NotFoundError("no entity with id 'x'")
+
+        await pool.run(boom)
+
+    with pytest.raises(NotFoundError):  # errors reach the route, and so the problem handlers
+        asyncio.run(fails())
+    pool.shutdown()
+    with pytest.raises(RuntimeError, match="shut down"):
+        asyncio.run(pool.run(lambda: 1))
+
+
+def test_a_cancelled_request_waits_for_its_work() -> None:
+    """As with anyio's thread pool: the work is not abandoned, so what it read is in the request's audit line."""
+    from api.workers import WorkerPool
+
+    pool = WorkerPool(1)
+    finished: list[float] = []
+
+    def work() -> None:
+        time.sleep(0.2)
+        finished.append(time.perf_counter())
+
+    async def main() -> float:
+        task = asyncio.ensure_future(pool.run(work))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.perf_counter()
+
+    cancelled_at = asyncio.run(main())
+    assert finished and finished[0] <= cancelled_at, "the cancellation came through only after the work ended"
+    pool.shutdown()
+
+
+def test_the_app_owns_its_pool_sized_from_settings(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
+    member, _ = _ids(reference_embedded)
+    app = create_app(secure_settings(reference_embedded, tmp_path, worker_threads=2), engine=reference_embedded)
+    keys = {role: add_key(tmp_path / "keys.jsonl", role, role.value)[1] for role in Role}
+    with TestClient(app) as client:
+        pool = app.state.workers
+        assert pool.max_threads == 2
+        assert client.get(f"/api/v1/entities/{member}", headers={"X-API-Key": keys[Role.viewer]}).status_code == 200
+        assert 1 <= pool.threads <= 2
+    with pytest.raises(RuntimeError, match="shut down"):  # shut down with the app, before the engine is closed
+        asyncio.run(pool.run(lambda: 1))
+
+
+def test_concurrent_requests_keep_their_own_role(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
+    """Many requests in flight at once, with different keys: each answer is redacted for its own key's role
+    and each audit line names its own role, although the work of all of them runs in the same few threads."""
+    import httpx
+
+    member, branch = _ids(reference_embedded)
+    raw = reference_embedded.read("MATCH (m:Member {id: $id}) RETURN m.name AS name", {"id": member})[0]["name"]
+    app = create_app(secure_settings(reference_embedded, tmp_path, worker_threads=3), engine=reference_embedded)
+    keys = {role: add_key(tmp_path / "keys.jsonl", role, role.value)[1] for role in Role}
+    roles = [list(Role)[i % 3] for i in range(30)]
+
+    async def main() -> list[httpx.Response]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+                return await asyncio.gather(*(
+                    client.get(f"/api/v1/entities/{member}" if i % 2 else f"/api/v1/orgs/{branch}/chain",
+                               headers={"X-API-Key": keys[role]})
+                    for i, role in enumerate(roles)))
+
+    responses = asyncio.run(main())
+    for i, (role, response) in enumerate(zip(roles, responses, strict=True)):
+        assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+        if i % 2:
+            body = response.json()
+            expected = {Role.viewer: None, Role.analyst: "masked", Role.admin: raw}[role]
+            if expected is None:
+                assert not set(body) & MEMBER_FIELDS - {"synthetic"}, f"request {i}: a viewer sees an id only"
+            elif expected == "masked":
+                assert body["name"] != raw and "birth_year" not in body, f"request {i}: an analyst sees a masked name"
+            else:
+                assert body["name"] == raw, f"request {i}: an admin sees the name"
+    events = [e for e in AuditLog(tmp_path / "audit.jsonl").read() if e["path"] == f"/api/v1/entities/{member}"]
+    from api.redaction import VIEW_NAME
+
+    expected_lines = sorted((role.value, VIEW_NAME[role]) for i, role in enumerate(roles) if i % 2)
+    assert sorted((e["role"], e["view"]) for e in events) == expected_lines, "one audit line per member read, own role"
+
+
+def test_role_requirement_is_one_dependency_and_the_documented_scheme(reference_embedded: LadybugEngine,
+                                                                       tmp_path: Path) -> None:
+    from fastapi.security import APIKeyHeader
+
+    from api.security import api_key_header
+
+    app = create_app(secure_settings(reference_embedded, tmp_path), engine=reference_embedded)
+    routes = {r.path: r for r in effective_routes(app) if isinstance(original_route(r), APIRoute)}
+    for path in HOT_ROUTES:
+        roles = [d for d in routes[path].dependant.dependencies if isinstance(d.call, RoleRequirement)]
+        assert len(roles) == 1 and isinstance(roles[0].call, APIKeyHeader), path
+        assert not roles[0].dependencies, f"{path}: the role check reads the header itself, no dependency below it"
+        assert [d.call for d in routes[path].dependant.dependencies] == [roles[0].call], f"{path}: one dependency"
+    schema = app.openapi()
+    assert schema["components"]["securitySchemes"] == {
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": api_key_header.model.description}}
+    for path in ("/api/v1/entities/{id}", "/api/v1/orgs/{id}/chain", "/api/v1/orgs/{id}/subtree", "/api/v1/health"):
+        assert schema["paths"][path]["get"]["security"] == [{"ApiKey": []}], path
+
+
+def test_redaction_walks_nested_values_past_the_leaves() -> None:
+    from api.redaction import redact
+
+    node = {"id": "mem-1", "label": "Member", "name": "张三明", "birth_year": 1980}
+    value = {"rows": [[node, "x", 1, None, 2.5, True], ("a", {"nested": (node,)})], "count": 3}
+    viewer = redact(value, Role.viewer)
+    assert viewer == {"rows": [[{"id": "mem-1", "label": "Member"}, "x", 1, None, 2.5, True],
+                               ["a", {"nested": [{"id": "mem-1", "label": "Member"}]}]], "count": 3}
+    analyst = redact(value, Role.analyst)
+    assert analyst["rows"][0][0] == {"id": "mem-1", "label": "Member", "name": "张*明"}
