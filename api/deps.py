@@ -15,6 +15,11 @@ from graph.engine import GraphEngine
 
 async def get_engine(request: Request) -> GraphEngine:
     """The engine the app opened at start-up."""
+    return engine_of(request)
+
+
+def engine_of(request: Request) -> GraphEngine:
+    """The engine the app opened at start-up (the guarded one), for routes that take the request itself."""
     engine: GraphEngine = request.app.state.engine
     return engine
 

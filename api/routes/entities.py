@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import EngineDep
+from api.deps import EngineDep, engine_of
 from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.problems import NotFoundError
 from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget, answer
@@ -18,6 +18,9 @@ from queries import answers
 from queries.catalog import run_catalog
 
 router = APIRouter(tags=["entities"])
+# The lookup routes (entity, neighbors, org chain and subtree, path) take the engine from the request
+# (engine_of) rather than as EngineDep: one dependency less for FastAPI to solve on every request
+# (docs/benchmarks.md, "API overhead"). The other routes keep EngineDep.
 
 EntityIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Graph-wide entity id.",
                                    examples=["org-luohu"])]
@@ -47,7 +50,8 @@ def get_org(engine: GraphEngine, org_id: str) -> dict[str, Any]:
 
 @router.get("/entities/{id}", response_model=Entity, summary="Any entity by its id",
             responses={404: {"description": "No such entity (problem+json)"}})
-async def entity(engine: EngineDep, id: EntityIdPath) -> Response:
+async def entity(request: Request, id: EntityIdPath) -> Response:
+    engine = engine_of(request)
     return await answer(Entity, lambda: get_entity(engine, id))
 
 
@@ -69,12 +73,14 @@ class NeighborsAnswer(BaseModel):
 @router.get("/entities/{id}/neighbors", response_model=NeighborsAnswer, summary="The neighborhood of an entity",
             responses={404: {"description": "No such entity"}})
 async def entity_neighbors(
-    engine: EngineDep,
+    request: Request,
     id: EntityIdPath,
     depth: Annotated[int, Query(ge=1, le=3, description="Steps from the entity.")] = 1,
     types: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeat the parameter).")] = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="Most nodes to return.")] = answers.MAX_NEIGHBORS,
 ) -> Response:
+    engine = engine_of(request)
+
     def work() -> dict[str, Any]:
         center = get_entity(engine, id)
         hood = answers.neighbors(engine, center, depth=depth, types=types, limit=limit)
@@ -91,7 +97,9 @@ class ChainAnswer(BaseModel):
 
 @router.get("/orgs/{id}/chain", response_model=ChainAnswer, summary="Chain of an org up to the district committee",
             responses={404: {"description": "No such party organization"}})
-async def org_chain(engine: EngineDep, id: EntityIdPath) -> Response:
+async def org_chain(request: Request, id: EntityIdPath) -> Response:
+    engine = engine_of(request)
+
     def work() -> dict[str, Any]:
         org = get_org(engine, id)
         return {"org": org, "chain": answers.org_chain(engine, org)}  # the rows of org_chain, walked step by step
@@ -108,8 +116,10 @@ class SubtreeAnswer(BaseModel):
 
 @router.get("/orgs/{id}/subtree", response_model=SubtreeAnswer, summary="Organizations below an org",
             responses={404: {"description": "No such party organization"}})
-async def org_subtree(engine: EngineDep, id: EntityIdPath,
+async def org_subtree(request: Request, id: EntityIdPath,
                       depth: Annotated[int, Query(ge=1, le=12, description="Levels below the org.")] = 3) -> Response:
+    engine = engine_of(request)
+
     def work() -> dict[str, Any]:
         org = get_org(engine, id)
         rows = run_catalog(engine, "org_subtree", {"id": id, "depth": depth})
@@ -130,11 +140,12 @@ class PathAnswer(BaseModel):
 @router.get("/paths", response_model=PathAnswer, summary="A shortest path between two entities",
             responses={404: {"description": "One of the entities does not exist"}})
 async def paths(
-    engine: EngineDep,
+    request: Request,
     source: PathSource,
     target: PathTarget,
     max_length: PathMaxLength = 6,
 ) -> Response:
+    engine = engine_of(request)
     return await answer(PathAnswer, lambda: find_path(engine, source, target, max_length))
 
 
