@@ -101,6 +101,16 @@ class GraphEngine(ABC):
         """Insert relationship rows between two labels into a database that has none of them yet."""
         return self.write_batches(query, rows, batch_size=batch_size, on_batch=on_batch)
 
+    copies_record_batches: ClassVar[bool] = False
+    """Whether :meth:`bulk_insert_batches` is available (the loader then hands over Arrow record batches)."""
+
+    def bulk_insert_batches(self, table: str, batches: Iterable[Any], *, ends: tuple[str, str] | None = None,
+                            on_batch: Callable[[int], None] | None = None) -> int:
+        """Insert Arrow record batches, whose columns are exactly the stored properties of ``table`` (a label,
+        or a relationship type between ``ends``, after ``source`` and ``target``) in order, into a database that
+        has none of these rows yet. Only engines with ``copies_record_batches`` implement it."""
+        raise NotImplementedError(f"{self.kind} has no bulk insert of record batches")
+
     def is_empty(self) -> bool:
         """True when the database holds no node of any label of the model."""
         return not any(self.node_counts().values())

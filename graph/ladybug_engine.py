@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import ladybug
+import pyarrow as pa
 
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters, inline_nulls
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
@@ -35,6 +36,26 @@ the load test exhausted 512 MiB with 4 connections (shortest paths) but not with
 
 def _out_of_buffer(exc: RuntimeError) -> bool:
     return "Buffer manager exception" in str(exc)
+
+
+COPY_MAX_ROWS = 4_000_000
+"""Rows per ``COPY`` of record batches: each COPY into a relationship table rebuilds its adjacency lists, so one big
+COPY is several times faster than many small ones (1.1M members' MEMBER_OF: 12 s in batches of ~250k rows);
+the bound keeps the memory of a far bigger file in check."""
+
+
+def _chunked_tables(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.Table]:
+    """The batches gathered into tables of at most about ``max_rows`` rows."""
+    gathered: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        gathered.append(batch)
+        rows += batch.num_rows
+        if rows >= max_rows:
+            yield pa.Table.from_batches(gathered)
+            gathered, rows = [], 0
+    if gathered:
+        yield pa.Table.from_batches(gathered)
 
 
 class LadybugEngine(GraphEngine):
@@ -231,6 +252,32 @@ class LadybugEngine(GraphEngine):
         columns = ["source", "target", *stored_rel_properties(allowed_rel_type(rel_type))]
         options = f", from='{allowed_label(source_label)}', to='{allowed_label(target_label)}'"
         return self._copy(rel_type, columns, options, rows, on_batch)
+
+    copies_record_batches: ClassVar[bool] = True
+
+    def bulk_insert_batches(self, table: str, batches: Iterable[pa.RecordBatch], *, ends: tuple[str, str] | None = None,
+                            on_batch: Callable[[int], None] | None = None) -> int:
+        """``COPY`` each Arrow record batch straight from memory (no Python values, no CSV): ~500k rows/s here."""
+        if ends is None:
+            allowed_label(table)
+            options = ""
+        else:
+            allowed_rel_type(table)
+            options = f" (from='{allowed_label(ends[0])}', to='{allowed_label(ends[1])}')"
+        if self.read_only:
+            raise QueryError("the embedded database is open read-only")
+        count = 0
+        with self._write_lock:
+            for table_rows in _chunked_tables(batches, COPY_MAX_ROWS):
+                try:
+                    with self._connection() as conn:
+                        conn.execute(f"COPY {table} FROM $batch{options}", {"batch": table_rows})
+                except RuntimeError as exc:
+                    raise query_error(str(exc)) from exc
+                count += table_rows.num_rows
+                if on_batch:
+                    on_batch(table_rows.num_rows)
+        return count
 
     def _copy(self, table: str, columns: list[str], options: str, rows: Iterable[Mapping[str, Any]],
               on_batch: Callable[[int], None] | None) -> int:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from graph.engine import GraphEngine
 from graph.model import NODE_MODELS, REL_MODELS, label_for_id
+from graph.schema import stored_node_properties, stored_rel_properties
 from loaders.bundle import Manifest, iter_manifest_files
 from loaders.lock import holding_load_lock
 from loaders.problems import Problem, write_rejects_csv
@@ -39,6 +40,7 @@ from loaders.writes import (
     rel_rows,
     scoped_ids_query,
     scoped_rels_query,
+    stored_batch,
 )
 from queries import rollup
 from queries.catalog import run_query
@@ -201,7 +203,12 @@ def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_in
             label = bundle_file.name
             rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
             query = merge_nodes_query(engine.dialect, label)
-            if fresh and label not in written_labels:
+            batches = report.spooled_batches(bundle_file) if engine.copies_record_batches else None
+            if fresh and label not in written_labels and batches is not None:
+                columns = stored_node_properties(label)
+                written = engine.bulk_insert_batches(label, (stored_batch(columns, b, scope) for b in batches),
+                                                     on_batch=progress.advance)
+            elif fresh and label not in written_labels:
                 written = engine.bulk_insert_nodes(query, label, rows, batch_size=batch_size, on_batch=progress.advance)
             else:
                 written = engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
@@ -216,7 +223,14 @@ def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_in
                     values = _noting_keys(values, keys)
                 rows = rel_rows(rel_type, record_fields(bundle_file), values, scope)
                 query = merge_rels_query(engine.dialect, rel_type, *pair)
-                if bulk:
+                batches = report.spooled_batches(bundle_file, pair) if bulk and engine.copies_record_batches else None
+                if batches is not None:
+                    if keys is not None:
+                        batches = _noting_batch_keys(batches, keys)
+                    columns = {"source": str, "target": str, **stored_rel_properties(rel_type)}
+                    written += engine.bulk_insert_batches(rel_type, (stored_batch(columns, b, scope) for b in batches),
+                                                          ends=pair, on_batch=progress.advance)
+                elif bulk:
                     written += engine.bulk_insert_rels(query, rel_type, *pair, rows, batch_size=batch_size,
                                                        on_batch=progress.advance)
                 else:
@@ -237,6 +251,13 @@ def _noting_keys(values: Iterable[tuple[Any, ...]], keys: set[tuple[str, str]]) 
     for v in values:
         keys.add((v[0], v[1]))
         yield v
+
+
+def _noting_batch_keys(batches: Iterable[Any], keys: set[tuple[str, str]]) -> Iterator[Any]:
+    """:func:`_noting_keys` for Arrow record batches of relationships."""
+    for batch in batches:
+        keys.update(zip(batch.column("source").to_pylist(), batch.column("target").to_pylist(), strict=True))
+        yield batch
 
 
 def _write_dataset_node(engine: GraphEngine, manifest: Manifest) -> None:

@@ -1,5 +1,9 @@
 """Validated records kept on disk between validation and writing, so a bundle is read and validated once.
 
+Files the column-at-a-time path validated (``loaders.columnar``) are kept as Arrow record batches (an
+Arrow IPC stream per group), which the bulk writer copies into LadybugDB without ever making Python
+values of them; the other writers replay them as tuples like any group.
+
 The validator appends each row that passed its checks to the spool, as ``(row_number, values)`` with
 the values in model field order (relationship rows grouped by their (source label, target label)
 pair, which is what the writers need). The loader then replays them, skipping the rows that a later
@@ -12,7 +16,12 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.columnar import ROW_COLUMN
 
 CHUNK_ROWS = 2000
 Values = tuple[Any, ...]
@@ -62,24 +71,113 @@ class _Group:
                     yield from values
 
 
+class _ArrowGroup:
+    """One spool file of record batches (typed columns in record field order, then the row numbers)."""
+
+    __slots__ = ("count", "extra", "path", "writer")
+
+    def __init__(self, path: Path, extra: Values = ()) -> None:
+        self.path = path
+        self.writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.count = 0
+        self.extra = extra
+        """Values appended to each replayed tuple: a relationship group's (source label, target label)."""
+
+    def append(self, batch: pa.RecordBatch) -> None:
+        if self.writer is None:
+            self.writer = pa.ipc.new_stream(str(self.path), batch.schema)
+        self.writer.write_batch(batch)
+        self.count += batch.num_rows
+
+    def flush(self, *, final: bool = False) -> None:
+        if final and self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def batches(self, rejected: frozenset[int]) -> Iterator[pa.RecordBatch]:
+        """The batches without the ``rejected`` row numbers and without the row-number column."""
+        self.flush(final=True)
+        if not self.count:
+            return
+        with pa.OSFile(str(self.path), "rb") as source:
+            for batch in pa.ipc.open_stream(source):
+                if rejected:
+                    batch = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), value_set=pa.array(sorted(rejected)))))
+                if batch.num_rows:
+                    yield batch.drop_columns([ROW_COLUMN])
+
+    def replay(self, rejected: frozenset[int]) -> Iterator[Values]:
+        extra = self.extra
+        for batch in self.batches(rejected):
+            columns = [column.to_pylist() for column in batch.columns]
+            if extra:
+                columns += [[value] * batch.num_rows for value in extra]
+            yield from zip(*columns, strict=True)
+
+
+class _Replayable(Protocol):
+    count: int
+
+    def flush(self, *, final: bool = False) -> None: ...
+    def replay(self, rejected: frozenset[int]) -> Iterator[Values]: ...
+
+
+class ArrowFile:
+    """The Arrow groups of one file while the column-at-a-time path validates it: :meth:`RecordSpool.keep_arrow`
+    makes them the file's spool once the whole file passed, :meth:`discard` drops them otherwise."""
+
+    def __init__(self, spool: RecordSpool, file: str) -> None:
+        self.spool = spool
+        self.file = file
+        self.groups: dict[PairKey | None, _ArrowGroup] = {}
+
+    def append(self, batch: pa.RecordBatch, pair: PairKey | None = None) -> None:
+        group = self.groups.get(pair)
+        if group is None:
+            group = self.groups[pair] = _ArrowGroup(self.spool.next_path(".arrow"), pair or ())
+        group.append(batch)
+
+    def discard(self) -> None:
+        for group in self.groups.values():
+            group.flush(final=True)
+            group.path.unlink(missing_ok=True)
+        self.groups.clear()
+
+
 class RecordSpool:
     """The spool of one validation run, in ``directory`` (which the caller creates and removes)."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        self._nodes: dict[str, _Group] = {}
-        self._rels: dict[str, dict[PairKey, _Group]] = {}
+        self._nodes: dict[str, _Replayable] = {}
+        self._rels: dict[str, dict[PairKey, _Replayable]] = {}
         self._files = 0
 
-    def _group(self) -> _Group:
+    def next_path(self, suffix: str) -> Path:
         self._files += 1
-        return _Group(self.directory / f"{self._files}.pickle")
+        return self.directory / f"{self._files}{suffix}"
+
+    def _group(self) -> _Group:
+        return _Group(self.next_path(".pickle"))
+
+    def arrow_file(self, file: str) -> ArrowFile:
+        """Start keeping the record batches of ``file`` (see :class:`ArrowFile`)."""
+        return ArrowFile(self, file)
+
+    def keep_arrow(self, arrow: ArrowFile) -> None:
+        """Make the batches of a file that passed the column-at-a-time checks the valid rows of that file."""
+        for pair, group in arrow.groups.items():
+            if pair is None:
+                self._nodes[arrow.file] = group
+            else:
+                self._rels.setdefault(arrow.file, {})[pair] = group
 
     def add_node(self, file: str, row_number: int, values: Values) -> None:
         """Keep a valid node row of ``file`` (the file's problem name)."""
         group = self._nodes.get(file)
         if group is None:
             group = self._nodes[file] = self._group()
+        assert isinstance(group, _Group)
         group.append(row_number, values)
 
     def add_rel(self, file: str, pair: PairKey, row_number: int, values: Values) -> None:
@@ -88,6 +186,7 @@ class RecordSpool:
         group = groups.get(pair)
         if group is None:
             group = groups[pair] = self._group()
+        assert isinstance(group, _Group)
         group.append(row_number, values)
 
     def has(self, file: str) -> bool:
@@ -106,6 +205,16 @@ class RecordSpool:
         """The relationship rows of ``file`` between ``pair``, in file order, without the ``rejected`` row numbers."""
         group = self._rels.get(file, {}).get(pair)
         return group.replay(rejected) if group is not None else iter(())
+
+    def node_batches(self, file: str, rejected: frozenset[int] = frozenset()) -> Iterator[pa.RecordBatch] | None:
+        """The node rows of ``file`` as record batches when the column-at-a-time path validated it, else ``None``."""
+        group = self._nodes.get(file)
+        return group.batches(rejected) if isinstance(group, _ArrowGroup) else None
+
+    def rel_batches(self, file: str, pair: PairKey, rejected: frozenset[int] = frozenset()) -> Iterator[pa.RecordBatch] | None:
+        """As :meth:`node_batches`, for the relationship rows of ``file`` between ``pair``."""
+        group = self._rels.get(file, {}).get(pair)
+        return group.batches(rejected) if isinstance(group, _ArrowGroup) else None
 
     def close(self) -> None:
         for group in self._nodes.values():

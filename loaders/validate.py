@@ -24,12 +24,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, get_args, get_origin
+from typing import Any, Literal, NamedTuple, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, node_properties, rel_properties
+from loaders import columnar
 from loaders.bundle import MANIFEST_NAME, BundleFile, Manifest, iter_manifest_files, read_manifest
 from loaders.problems import DEFAULT_PROBLEM_LIMIT, Problem, ProblemLog
 from loaders.readers import DEFAULT_MAX_FIELD, Row, RowReader, problem_file
@@ -92,6 +93,18 @@ class ValidationReport:
         if pair is None:
             return itertools.chain.from_iterable(self.spool.rel_values(file, p, rejected) for p in self.spool.rel_pairs(file))
         return self.spool.rel_values(file, pair, rejected)
+
+    def spooled_batches(self, bundle_file: BundleFile, pair: tuple[str, str] | None = None) -> Iterator[Any] | None:
+        """The valid rows of a file (of a relationship file: between ``pair``) as Arrow record batches, when the
+        column-at-a-time path validated the file (``loaders.columnar``); ``None`` when it did not."""
+        if self.spool is None:
+            return None
+        file = problem_file(bundle_file)
+        rejected = self.log.rejected_rows(file)
+        if bundle_file.kind == "node":
+            return self.spool.node_batches(file, rejected)
+        assert pair is not None
+        return self.spool.rel_batches(file, pair, rejected)
 
     def spooled_pairs(self, bundle_file: BundleFile) -> list[tuple[str, str]]:
         """The (source label, target label) pairs of the spooled rows of a relationship file."""
@@ -318,6 +331,22 @@ def _ids(values: frozenset[str]) -> str:
 # ------------------------------------------------------------------ validator
 
 
+@dataclass
+class _PendingFile:
+    """What a file on the column-at-a-time path adds to the run's state, kept aside until the whole file passed."""
+
+    rows: int = 0
+    first_seen: dict[str, int] = field(default_factory=dict)
+    """Node files: id -> packed location."""
+    org_level: dict[str, str] = field(default_factory=dict)
+    rel_keys: dict[int, int] = field(default_factory=dict)
+    """Relationship files: hash of (source, target) -> packed location."""
+    part_of: list[tuple[str, str]] = field(default_factory=list)
+    located_in: list[tuple[str, str]] = field(default_factory=list)
+    parent: dict[str, tuple[str, int]] = field(default_factory=dict)
+    covers: list[tuple[str, str, str]] = field(default_factory=list)
+
+
 class _Validator:
     """State of one validation run. Locations are packed as ``file_index << 32 | row`` to save memory."""
 
@@ -388,6 +417,8 @@ class _Validator:
         self.files.append(file)
         if bundle_file.kind == "rel" and bundle_file.name == "COVERS":
             self.covers_files.append(bundle_file)
+        if self._file_columnar(bundle_file, file, file_index):
+            return
         model: type[Node] | type[Rel]
         model = NODE_MODELS[bundle_file.name] if bundle_file.kind == "node" else REL_MODELS[bundle_file.name]
         plan = _plan(bundle_file)
@@ -408,6 +439,119 @@ class _Validator:
                     fields = values_of(record)  # a relationship's fields start with source and target
                     source_label, target_label = self.label_of(fields[0]), self.label_of(fields[1])
                     spool.add_rel(file, (str(source_label), str(target_label)), row_number, (*fields, source_label, target_label))
+
+    # ---------------------------------------------------- column-at-a-time path
+
+    def _file_columnar(self, bundle_file: BundleFile, file: str, file_index: int) -> bool:
+        """Validate a plain CSV file column-wise (``loaders.columnar``), if every row of it is surely valid.
+
+        The checks of the row path that need the run's state (duplicate ids and relationships, ends, parents)
+        are made on whole batches against the state so far plus the file's own, which is kept aside and
+        applied only once the whole file passed. Returns False, with nothing changed, when the file must be
+        read row by row instead (which then names every problem).
+        """
+        batches = columnar.read_checked(self.root, bundle_file, max_field=self.max_field)
+        if batches is None:
+            return False
+        arrow = self.spool.arrow_file(file) if self.spool is not None else None
+        pending = _PendingFile()
+        try:
+            for batch in batches:
+                rows = batch.column(columnar.ROW_COLUMN).to_pylist()
+                packed = [file_index << 32 | row for row in rows]
+                if bundle_file.kind == "node":
+                    self._columnar_nodes(bundle_file.name, batch, packed, pending)
+                    if arrow is not None:
+                        arrow.append(batch)
+                else:
+                    for pair, part in self._columnar_rels(bundle_file.name, batch, packed, pending):
+                        if arrow is not None:
+                            arrow.append(part, pair)
+                pending.rows += batch.num_rows
+        except columnar.NotSurelyValid:
+            if arrow is not None:
+                arrow.discard()
+            return False
+        self._apply(bundle_file, pending)
+        if arrow is not None and self.spool is not None:
+            self.spool.keep_arrow(arrow)
+        return True
+
+    def _columnar_nodes(self, label: str, batch: Any, packed: list[int], pending: _PendingFile) -> None:
+        ids = batch.column("id").to_pylist()
+        before = len(pending.first_seen)
+        pending.first_seen.update(zip(ids, packed, strict=True))
+        if len(pending.first_seen) != before + len(ids) or not self.id_labels.keys().isdisjoint(ids):
+            raise columnar.NotSurelyValid("a duplicate id")
+        known = self.known.get
+        if any(known(node_id, label) != label for node_id in ids):
+            raise columnar.NotSurelyValid("an id the graph has under another label")
+        if label == "PartyOrg":
+            pending.org_level.update(zip(ids, batch.column("level").to_pylist(), strict=True))
+
+    def _columnar_rels(self, rel_type: str, batch: Any, packed: list[int],
+                       pending: _PendingFile) -> Iterator[tuple[tuple[str, str], Any]]:
+        """Check a batch of relationships; yield its rows per (source label, target label) pair."""
+        sources, targets = batch.column("source").to_pylist(), batch.column("target").to_pylist()
+        bundle, known = self.id_labels.get, self.known.get
+        source_labels = [bundle(s) or known(s) for s in sources]
+        target_labels = [bundle(t) or known(t) for t in targets]
+        if None in source_labels or None in target_labels:
+            raise columnar.NotSurelyValid("an unknown end")
+        if self.rejected_ids and not (self.rejected_ids.keys().isdisjoint(sources) and self.rejected_ids.keys().isdisjoint(targets)):
+            raise columnar.NotSurelyValid("an end whose row has problems")
+        pairs = cast("list[tuple[str, str]]", list(zip(source_labels, target_labels, strict=True)))  # no None: see above
+        kinds = set(pairs)
+        if not kinds <= set(REL_MODELS[rel_type].endpoints):
+            raise columnar.NotSurelyValid("labels the type cannot link")
+        keys = list(map(hash, zip(sources, targets, strict=True)))  # as the row path's duplicate check
+        before = len(pending.rel_keys)
+        pending.rel_keys.update(zip(keys, packed, strict=True))
+        if len(pending.rel_keys) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
+            raise columnar.NotSurelyValid("a duplicate relationship")
+        current = [u is None for u in batch.column("until").to_pylist()] if rel_type in ("REPORTS_TO", "COVERS") else []
+        for i, (source, target) in enumerate(zip(sources, targets, strict=True)):
+            source_label, target_label = pairs[i]
+            if rel_type == "PART_OF" and source_label == "Community" and target_label == "Subdistrict":
+                pending.part_of.append((source, target))
+            elif rel_type == "LOCATED_IN" and source_label in _LOCATED:
+                pending.located_in.append((source, target))
+            elif rel_type == "REPORTS_TO" and current[i]:
+                existing = self.parent.get(source) or pending.parent.get(source)
+                if existing is None:
+                    pending.parent[source] = (target, packed[i])
+                elif existing[0] != target:
+                    raise columnar.NotSurelyValid("a second parent")
+            elif rel_type == "COVERS" and current[i]:
+                pending.covers.append((source, target, target_label))
+        if len(kinds) == 1:
+            yield pairs[0], batch
+            return
+        import pyarrow as pa  # the column-at-a-time path only runs with pyarrow
+
+        pair_index = {pair: n for n, pair in enumerate(sorted(kinds))}
+        codes = pa.array([pair_index[p] for p in pairs], pa.int32())
+        for pair, n in pair_index.items():
+            yield pair, batch.filter(pa.compute.equal(codes, n))
+
+    def _apply(self, bundle_file: BundleFile, pending: _PendingFile) -> None:
+        """Take in the state of a file that passed the column-at-a-time checks, as the row path would have."""
+        name = bundle_file.name
+        self.counts[name] += pending.rows
+        if bundle_file.kind == "node":
+            self.id_labels.update(dict.fromkeys(pending.first_seen, name))
+            self.first_seen.update(pending.first_seen)
+            self.org_level.update(pending.org_level)
+            return
+        self.rel_seen.setdefault(name, {}).update(pending.rel_keys)
+        for source, target in pending.part_of:
+            _multi_add(self.part_of, source, target)
+        for source, target in pending.located_in:
+            _multi_add(self.located_in, source, target)
+        self.parent.update(pending.parent)
+        for source, target, target_label in pending.covers:
+            if self._anchors_org(source, target_label):
+                _multi_add(self.anchors, source, target)
 
     def label_of(self, node_id: str | None) -> str | None:
         """As :meth:`ValidationReport.label_of`: the bundle's label of an id, else the graph's."""

@@ -7,9 +7,12 @@ load of the same rows change nothing, and a changed row update its properties in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
+
+import pyarrow as pa
 
 from graph.cypher import allowed_label, allowed_rel_type
 from graph.schema import ENTITY_LABEL, property_expression, stored_node_properties, stored_rel_properties
@@ -86,6 +89,23 @@ def rel_rows(rel_type: str, fields: tuple[str, ...], values: Iterable[tuple[Any,
     if fields[:width] == columns[:-1] and columns[-1] == "scope" and "scope" not in fields:
         return (dict(zip(columns, (*v[:width], scope), strict=True)) for v in values)
     return (rel_row(rel_type, dict(zip(fields, v, strict=True)), scope) for v in values)
+
+
+_ARROW_TYPES = {str: pa.string(), int: pa.int64(), bool: pa.bool_(), float: pa.float64(), dt.date: pa.date32()}
+
+
+def stored_batch(columns: Mapping[str, type], batch: pa.RecordBatch, scope: str | None) -> pa.RecordBatch:
+    """An Arrow record batch of validated records (``loaders.columnar``) with exactly the stored ``columns``
+    in order: the record's own, ``scope`` for every row, and nulls for a stored property the file lacks."""
+    arrays = []
+    for name, py_type in columns.items():
+        if name == "scope":
+            arrays.append(pa.array([scope] * batch.num_rows, pa.string()))
+        elif name in batch.schema.names:
+            arrays.append(batch.column(name))
+        else:
+            arrays.append(pa.nulls(batch.num_rows, _ARROW_TYPES[py_type]))
+    return pa.RecordBatch.from_arrays(arrays, names=list(columns))
 
 
 @lru_cache
