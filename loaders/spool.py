@@ -216,6 +216,23 @@ class RecordSpool:
         group = self._rels.get(file, {}).get(pair)
         return group.batches(rejected) if isinstance(group, _ArrowGroup) else None
 
+    def rel_columns(self, file: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]] | None:
+        """``(row number, *columns)`` of every spooled relationship row of ``file``, in file order, when the
+        column-at-a-time path validated it (its label pairs are spooled apart), else ``None``."""
+        groups = self._rels.get(file, {}).values()
+        if not groups or not all(isinstance(g, _ArrowGroup) for g in groups):
+            return None
+        rows: list[tuple[Any, ...]] = []
+        for group in groups:
+            assert isinstance(group, _ArrowGroup)
+            group.flush(final=True)
+            if not group.count:
+                continue
+            with pa.OSFile(str(group.path), "rb") as source:
+                for batch in pa.ipc.open_stream(source):
+                    rows += zip(*(batch.column(c).to_pylist() for c in (ROW_COLUMN, *columns)), strict=True)
+        return sorted(rows)
+
     def close(self) -> None:
         for group in self._nodes.values():
             group.flush(final=True)

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_args, get_origin
 
+import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, node_properties, rel_properties
+from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, label_for_id, node_properties, rel_properties
 from loaders import columnar
 from loaders.bundle import MANIFEST_NAME, BundleFile, Manifest, iter_manifest_files, read_manifest
 from loaders.problems import DEFAULT_PROBLEM_LIMIT, Problem, ProblemLog
@@ -491,30 +492,46 @@ class _Validator:
 
     def _columnar_rels(self, rel_type: str, batch: Any, packed: list[int],
                        pending: _PendingFile) -> Iterator[tuple[tuple[str, str], Any]]:
-        """Check a batch of relationships; yield its rows per (source label, target label) pair."""
+        """Check a batch of relationships; yield its rows per (source label, target label) pair.
+
+        An id's form names its label (``label_for_id``; every id of the bundle was checked to fit its label),
+        so the ends' labels are computed column-wise; that each end exists is a set operation."""
         sources, targets = batch.column("source").to_pylist(), batch.column("target").to_pylist()
-        bundle, known = self.id_labels.get, self.known.get
-        source_labels = [bundle(s) or known(s) for s in sources]
-        target_labels = [bundle(t) or known(t) for t in targets]
-        if None in source_labels or None in target_labels:
-            raise columnar.NotSurelyValid("an unknown end")
-        if self.rejected_ids and not (self.rejected_ids.keys().isdisjoint(sources) and self.rejected_ids.keys().isdisjoint(targets)):
+        ends = set(sources)
+        ends.update(targets)
+        for node_id in ends.difference(self.id_labels):  # ends in the graph, not the bundle (none on a fresh load)
+            if self.known.get(node_id) is None or self.known.get(node_id) != label_for_id(node_id):
+                raise columnar.NotSurelyValid("an unknown end")
+        if self.rejected_ids and not self.rejected_ids.keys().isdisjoint(ends):
             raise columnar.NotSurelyValid("an end whose row has problems")
-        pairs = cast("list[tuple[str, str]]", list(zip(source_labels, target_labels, strict=True)))  # no None: see above
-        kinds = set(pairs)
-        if not kinds <= set(REL_MODELS[rel_type].endpoints):
+        source_labels = columnar.id_labels(batch.column("source"))
+        target_labels = columnar.id_labels(batch.column("target"))
+        codes = pc.binary_join_element_wise(source_labels, target_labels, "\x1f").dictionary_encode()
+        kinds = [cast("tuple[str, str]", tuple(k.split("\x1f"))) for k in codes.dictionary.to_pylist()]
+        if not set(kinds) <= set(REL_MODELS[rel_type].endpoints):
             raise columnar.NotSurelyValid("labels the type cannot link")
         keys = list(map(hash, zip(sources, targets, strict=True)))  # as the row path's duplicate check
         before = len(pending.rel_keys)
         pending.rel_keys.update(zip(keys, packed, strict=True))
         if len(pending.rel_keys) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
             raise columnar.NotSurelyValid("a duplicate relationship")
-        current = [u is None for u in batch.column("until").to_pylist()] if rel_type in ("REPORTS_TO", "COVERS") else []
+        if rel_type in ("PART_OF", "LOCATED_IN", "REPORTS_TO", "COVERS"):  # the types the later checks need
+            self._columnar_state(rel_type, batch, sources, targets, source_labels.to_pylist(), target_labels.to_pylist(),
+                                 packed, pending)
+        if len(kinds) == 1:
+            yield kinds[0], batch
+            return
+        for n, pair in enumerate(kinds):
+            yield pair, batch.filter(pc.equal(codes.indices, n))
+
+    def _columnar_state(self, rel_type: str, batch: Any, sources: list[str], targets: list[str], source_labels: list[str],
+                        target_labels: list[str], packed: list[int], pending: _PendingFile) -> None:
+        """What ``_rel`` notes of each row for the later checks (parents, places, anchors), kept aside."""
+        current = [u is None for u in batch.column("until").to_pylist()]
         for i, (source, target) in enumerate(zip(sources, targets, strict=True)):
-            source_label, target_label = pairs[i]
-            if rel_type == "PART_OF" and source_label == "Community" and target_label == "Subdistrict":
+            if rel_type == "PART_OF" and source_labels[i] == "Community" and target_labels[i] == "Subdistrict":
                 pending.part_of.append((source, target))
-            elif rel_type == "LOCATED_IN" and source_label in _LOCATED:
+            elif rel_type == "LOCATED_IN" and source_labels[i] in _LOCATED:
                 pending.located_in.append((source, target))
             elif rel_type == "REPORTS_TO" and current[i]:
                 existing = self.parent.get(source) or pending.parent.get(source)
@@ -523,16 +540,7 @@ class _Validator:
                 elif existing[0] != target:
                     raise columnar.NotSurelyValid("a second parent")
             elif rel_type == "COVERS" and current[i]:
-                pending.covers.append((source, target, target_label))
-        if len(kinds) == 1:
-            yield pairs[0], batch
-            return
-        import pyarrow as pa  # the column-at-a-time path only runs with pyarrow
-
-        pair_index = {pair: n for n, pair in enumerate(sorted(kinds))}
-        codes = pa.array([pair_index[p] for p in pairs], pa.int32())
-        for pair, n in pair_index.items():
-            yield pair, batch.filter(pa.compute.equal(codes, n))
+                pending.covers.append((source, target, target_labels[i]))
 
     def _apply(self, bundle_file: BundleFile, pending: _PendingFile) -> None:
         """Take in the state of a file that passed the column-at-a-time checks, as the row path would have."""
@@ -731,10 +739,20 @@ class _Validator:
         self._anchor_cache[org] = result
         return result
 
+    def _covers_rows(self, bundle_file: BundleFile, file: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        """The rows of a COVERS file again: from the spool when the column-at-a-time path took the file (its rows
+        are all there, as read), else from the file."""
+        spooled = self.spool.rel_columns(file, ("source", "target", "until")) if self.spool is not None else None
+        if spooled is None:
+            yield from RowReader(self.root, bundle_file, ProblemLog(limit=0), max_field=self.max_field)
+            return
+        for row_number, source, target, until in spooled:
+            yield row_number, {"source": source, "target": target, "until": until}
+
     def _covers_places(self, bundle_file: BundleFile) -> None:
         """Second pass over a COVERS file: nothing outside the organization's subdistrict."""
         file = problem_file(bundle_file)
-        for row_number, values in RowReader(self.root, bundle_file, ProblemLog(limit=0), max_field=self.max_field):
+        for row_number, values in self._covers_rows(bundle_file, file):
             org, place = values.get("source"), values.get("target")
             if org is None or place is None or self.log.is_rejected(file, row_number):
                 continue

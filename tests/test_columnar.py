@@ -241,3 +241,19 @@ def test_unplain_files_are_not_read_at_all(tmp_path: Path) -> None:
     bundle_file = BundleFile(path="nodes/Compound.csv", kind="node", name="Compound", format="csv")
     assert columnar.read_checked(root, bundle_file, max_field=10_000) is None
     shutil.rmtree(root)
+
+
+def test_the_covers_check_reads_the_spooled_rows_of_a_columnar_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """COVERS rows are checked again once every org's anchor is known; from the spool when the file was columnar."""
+    root = small_bundle(tmp_path / "bundle")
+    _rewrite(root / "nodes/Subdistrict.csv", lambda rows: rows.append({"id": "440303002", "name": "黄贝街道", "synthetic": ""}))
+    _rewrite(root / "nodes/Compound.csv", lambda rows: rows.append({"id": "cmp-9", "name": "别处小区", "kind": "商品房"}))
+    _rewrite(root / "nodes/Community.csv", lambda rows: rows.append({"id": "440303002001", "name": "别处社区"}))
+    _rewrite(root / "rels/PART_OF.csv", lambda rows: rows.extend([{"source": "440303002", "target": "440303"},
+                                                                   {"source": "440303002001", "target": "440303002"}]))
+    _rewrite(root / "rels/LOCATED_IN.csv", lambda rows: rows.append({"source": "cmp-9", "target": "440303002001"}))
+    _rewrite(root / "rels/COVERS.csv", lambda rows: rows.insert(1, {"source": "org-b", "target": "cmp-9", "mode": "work"}))
+    report = _same_outcome(root, tmp_path, monkeypatch)
+    assert _took_columnar(report, "COVERS")
+    assert [(p.file, p.row, p.column) for p in report.problems] == [("rels/COVERS.csv", 3, "target")]
+    assert "cannot cover a place in another subdistrict" in report.problems[0].reason
