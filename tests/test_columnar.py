@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from graph.ladybug_engine import LadybugEngine
@@ -257,3 +258,14 @@ def test_the_covers_check_reads_the_spooled_rows_of_a_columnar_file(tmp_path: Pa
     assert _took_columnar(report, "COVERS")
     assert [(p.file, p.row, p.column) for p in report.problems] == [("rels/COVERS.csv", 3, "target")]
     assert "cannot cover a place in another subdistrict" in report.problems[0].reason
+
+
+def test_an_ids_form_names_one_label_only() -> None:
+    """The columnar path labels relationship ends by their id's form: no prefix may start another, and
+    ``id_labels`` must agree with ``label_for_id``."""
+    from graph.model import ID_PREFIXES, label_for_id
+
+    prefixes = list(ID_PREFIXES.values())
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
+    ids = ["440303", "440303001", "440303001011", *(p + "1" for p in prefixes), "x-1", "4403030", "mem"]
+    assert columnar.id_labels(pa.array(ids)).to_pylist() == [label_for_id(i) for i in ids]
