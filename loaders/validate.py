@@ -336,12 +336,16 @@ def _ids(values: frozenset[str]) -> str:
 class _PendingFile:
     """What a file on the column-at-a-time path adds to the run's state, kept aside until the whole file passed."""
 
+    locations: bool = False
+    """Whether to note where each id or relationship was (another file of the same label or type follows)."""
     rows: int = 0
+    ids: set[str] = field(default_factory=set)
     first_seen: dict[str, int] = field(default_factory=dict)
-    """Node files: id -> packed location."""
+    """Node files: id -> packed location (with ``locations``)."""
     org_level: dict[str, str] = field(default_factory=dict)
+    rel_key_set: set[int] = field(default_factory=set)
     rel_keys: dict[int, int] = field(default_factory=dict)
-    """Relationship files: hash of (source, target) -> packed location."""
+    """Relationship files: hash of (source, target) -> packed location (with ``locations``)."""
     part_of: list[tuple[str, str]] = field(default_factory=list)
     located_in: list[tuple[str, str]] = field(default_factory=list)
     parent: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -370,6 +374,7 @@ class _Validator:
         self.anchors: dict[str, str | tuple[str, ...]] = {}
         self.rel_seen: dict[str, dict[int, int]] = {}
         self.covers_files: list[BundleFile] = []
+        self.files_per_name: dict[str, int] = {}
         self._anchor_cache: dict[str, tuple[frozenset[str], str] | None] = {}
 
     def where(self, packed: int) -> str:
@@ -378,6 +383,8 @@ class _Validator:
     def run(self) -> ValidationReport:
         manifest = self._manifest()
         if manifest is not None:
+            for bundle_file in iter_manifest_files(manifest):
+                self.files_per_name[bundle_file.name] = self.files_per_name.get(bundle_file.name, 0) + 1
             for bundle_file in iter_manifest_files(manifest):
                 self.counts.setdefault(bundle_file.name, 0)
                 self._file(bundle_file)
@@ -455,11 +462,12 @@ class _Validator:
         if batches is None:
             return False
         arrow = self.spool.arrow_file(file) if self.spool is not None else None
-        pending = _PendingFile()
+        # Where each id or relationship was first seen is only ever told when a later file of the same label or
+        # type repeats it (ids of other labels have other forms): a bundle's only file keeps sets, not locations.
+        pending = _PendingFile(locations=self.files_per_name.get(bundle_file.name, 0) > 1)
         try:
             for batch in batches:
-                rows = batch.column(columnar.ROW_COLUMN).to_pylist()
-                packed = [file_index << 32 | row for row in rows]
+                packed = [file_index << 32 | row for row in batch.column(columnar.ROW_COLUMN).to_pylist()]
                 if bundle_file.kind == "node":
                     self._columnar_nodes(bundle_file.name, batch, packed, pending)
                     if arrow is not None:
@@ -480,9 +488,11 @@ class _Validator:
 
     def _columnar_nodes(self, label: str, batch: Any, packed: list[int], pending: _PendingFile) -> None:
         ids = batch.column("id").to_pylist()
-        before = len(pending.first_seen)
-        pending.first_seen.update(zip(ids, packed, strict=True))
-        if len(pending.first_seen) != before + len(ids) or not self.id_labels.keys().isdisjoint(ids):
+        before = len(pending.ids)
+        pending.ids.update(ids)
+        if pending.locations:
+            pending.first_seen.update(zip(ids, packed, strict=True))
+        if len(pending.ids) != before + len(ids) or not self.id_labels.keys().isdisjoint(ids):
             raise columnar.NotSurelyValid("a duplicate id")
         known = self.known.get
         if any(known(node_id, label) != label for node_id in ids):
@@ -511,9 +521,11 @@ class _Validator:
         if not set(kinds) <= set(REL_MODELS[rel_type].endpoints):
             raise columnar.NotSurelyValid("labels the type cannot link")
         keys = list(map(hash, zip(sources, targets, strict=True)))  # as the row path's duplicate check
-        before = len(pending.rel_keys)
-        pending.rel_keys.update(zip(keys, packed, strict=True))
-        if len(pending.rel_keys) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
+        before = len(pending.rel_key_set)
+        pending.rel_key_set.update(keys)
+        if pending.locations:
+            pending.rel_keys.update(zip(keys, packed, strict=True))
+        if len(pending.rel_key_set) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
             raise columnar.NotSurelyValid("a duplicate relationship")
         if rel_type in ("PART_OF", "LOCATED_IN", "REPORTS_TO", "COVERS"):  # the types the later checks need
             self._columnar_state(rel_type, batch, sources, targets, source_labels.to_pylist(), target_labels.to_pylist(),
@@ -547,7 +559,7 @@ class _Validator:
         name = bundle_file.name
         self.counts[name] += pending.rows
         if bundle_file.kind == "node":
-            self.id_labels.update(dict.fromkeys(pending.first_seen, name))
+            self.id_labels.update(dict.fromkeys(pending.ids, name))
             self.first_seen.update(pending.first_seen)
             self.org_level.update(pending.org_level)
             return

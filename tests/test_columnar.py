@@ -269,3 +269,22 @@ def test_an_ids_form_names_one_label_only() -> None:
     assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
     ids = ["440303", "440303001", "440303001011", *(p + "1" for p in prefixes), "x-1", "4403030", "mem"]
     assert columnar.id_labels(pa.array(ids)).to_pylist() == [label_for_id(i) for i in ids]
+
+
+def test_a_label_split_over_two_files_still_says_where_a_repeated_id_was_first(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    root = small_bundle(tmp_path / "bundle")
+    (root / "nodes/Compound2.csv").write_text("id,name,kind\r\ncmp-7,小区7,商品房\r\ncmp-2,又一个,商品房\r\n", encoding="utf-8")
+    (root / "rels/LOCATED_IN2.csv").write_text("source,target\r\ncmp-7,440303001011\r\ncmp-1,440303001011\r\n", encoding="utf-8")
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    files = manifest["files"]
+    at = next(i for i, f in enumerate(files) if f["name"] == "Compound")
+    files.insert(at + 1, {"path": "nodes/Compound2.csv", "kind": "node", "name": "Compound", "format": "csv"})
+    files.append({"path": "rels/LOCATED_IN2.csv", "kind": "rel", "name": "LOCATED_IN", "format": "csv"})
+    (root / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    report = _same_outcome(root, tmp_path, monkeypatch)
+    assert [(p.file, p.row) for p in report.problems] == [("nodes/Compound2.csv", 3), ("rels/LOCATED_IN2.csv", 3)]
+    assert "nodes/Compound.csv row 3" in report.problems[0].reason
+    assert "rels/LOCATED_IN.csv row 2" in report.problems[1].reason
