@@ -7,8 +7,10 @@ For each scale and engine, the reference bundle is loaded into a fresh database 
 
 1. **Latency**, in this process: each endpoint family through the ASGI app with httpx (in-process
    transport, the app's lifespan run as ``serve`` runs it) and, interleaved request by request, the
+   same request straight into the ASGI app (``bench.overhead.asgi_get``: no client, no transport) and the
    same answer computed by calling the catalog / ``queries.answers`` functions on the raw engine, as
-   the route does. p50/p99 of both and the API overhead (API p50 / direct p50).
+   the route does. p50/p99 of each, the API overhead (API p50 / direct p50, what a caller through httpx
+   sees) and the app's own (app p50 / direct p50).
 2. **Throughput**: uvicorn serving the same database on a free 127.0.0.1 port in a child process,
    ``--clients`` concurrent httpx clients for ``--load-seconds`` (at most ``--max-requests``), a mix of
    the lookup families (and, separately, coverage summaries). Loopback only.
@@ -193,15 +195,19 @@ def _percentile(values: list[float], q: float) -> float:
 @dataclass
 class Timings:
     api_ms: list[float] = field(default_factory=list)
+    app_ms: list[float] = field(default_factory=list)
     direct_ms: list[float] = field(default_factory=list)
     errors: int = 0
     same_answer: bool | None = None
 
     def summary(self) -> dict[str, Any]:
         api50, direct50 = _percentile(self.api_ms, 50), _percentile(self.direct_ms, 50)
+        app50 = _percentile(self.app_ms, 50)
         return {"requests": len(self.api_ms), "api_p50_ms": api50, "api_p99_ms": _percentile(self.api_ms, 99),
+                "app_p50_ms": app50, "app_p99_ms": _percentile(self.app_ms, 99),
                 "direct_p50_ms": direct50, "direct_p99_ms": _percentile(self.direct_ms, 99),
-                "overhead": api50 / direct50 if direct50 else None, "errors": self.errors, "same_answer": self.same_answer}
+                "overhead": api50 / direct50 if direct50 else None, "app_overhead": app50 / direct50 if direct50 else None,
+                "errors": self.errors, "same_answer": self.same_answer}
 
 
 def _comparable(value: Any) -> Any:
@@ -213,6 +219,8 @@ def _comparable(value: Any) -> Any:
 async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int, warm_seconds: float = 0.0
                    ) -> dict[str, dict[str, Any]]:
     import httpx
+
+    from bench.overhead import asgi_get
 
     results: dict[str, dict[str, Any]] = {}
     async with app.router.lifespan_context(app):
@@ -231,12 +239,14 @@ async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int, wa
                     t0 = time.perf_counter()
                     response = await client.get(fam.path(i))
                     t1 = time.perf_counter()
+                    app_status, _ = await asgi_get(app, fam.path(i))
+                    ta = time.perf_counter()
                     try:
                         answer, failed = fam.direct(engine, i), None
                     except Exception as exc:  # a query that fails or times out counts as an error, and the run goes on
                         answer, failed = None, exc
                     t2 = time.perf_counter()
-                    if response.status_code != 200 or failed is not None:
+                    if response.status_code != 200 or app_status != 200 or failed is not None:
                         timings.errors += 1
                         if timings.errors == 1:
                             print(f"  {fam.name}: HTTP {response.status_code}: {response.text[:200]}; direct: {failed!r:.200}",
@@ -244,12 +254,14 @@ async def _latency(app: Any, engine: Any, fams: list[Family], *, warmup: int, wa
                     elif i == 0:
                         timings.same_answer = _comparable(response.json()) == _comparable(answer)
                     timings.api_ms.append((t1 - t0) * 1000)
-                    timings.direct_ms.append((t2 - t1) * 1000)
+                    timings.app_ms.append((ta - t1) * 1000)
+                    timings.direct_ms.append((t2 - ta) * 1000)
                     i += 1
                 results[fam.name] = {**timings.summary(), "kind": fam.kind}
                 s = results[fam.name]
-                print(f"  {fam.name:<28} API p50 {s['api_p50_ms']:8.1f} ms p99 {s['api_p99_ms']:8.1f} ms | direct p50 "
-                      f"{s['direct_p50_ms']:8.1f} ms | overhead {s['overhead'] or 0:.2f}x ({s['requests']} requests)",
+                print(f"  {fam.name:<28} API p50 {s['api_p50_ms']:8.1f} ms p99 {s['api_p99_ms']:8.1f} ms | app p50 "
+                      f"{s['app_p50_ms']:8.1f} ms | direct p50 {s['direct_p50_ms']:8.1f} ms | overhead {s['overhead'] or 0:.2f}x, "
+                      f"app {s['app_overhead'] or 0:.2f}x ({s['requests']} requests)",
                       file=sys.stderr, flush=True)
     return results
 
@@ -499,12 +511,16 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
               f"{run['cpu_pressure']}%, load avg {run['loadavg_before'][0]:.1f} → {run['loadavg_after'][0]:.1f})\n")
         rows = []
         for name, s in run["latency"].items():
-            overhead = s["overhead"]
+            overhead, app_overhead = s["overhead"], s.get("app_overhead")
             rows.append([name, s["requests"], round(s["api_p50_ms"], 1), round(s["api_p99_ms"], 1), round(s["direct_p50_ms"], 1),
                          round(s["direct_p99_ms"], 1), None if overhead is None else round(overhead, 2),
-                         "yes" if overhead is not None and overhead <= OVERHEAD_TARGET else "no", _target(s["kind"], run["scale"], s)])
+                         "yes" if overhead is not None and overhead <= OVERHEAD_TARGET else "no",
+                         None if s.get("app_p50_ms") is None else round(s["app_p50_ms"], 1),
+                         None if app_overhead is None else round(app_overhead, 2), _target(s["kind"], run["scale"], s)])
         print(md_table(["endpoint family", "requests", "API p50 ms", "API p99 ms", "direct p50 ms", "direct p99 ms", "overhead",
-                        f"<= {OVERHEAD_TARGET}x", "target"], rows))
+                        f"<= {OVERHEAD_TARGET}x", "app p50 ms", "app overhead", "target"], rows))
+        print("\n(API: through httpx's in-process transport, what a caller sees; app: the same request straight into the "
+              "ASGI app, no client or transport; overhead: p50 / direct p50.)")
     loads = [r for r in runs if "load_lookups" in r]
     if loads:
         print()
@@ -550,6 +566,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     args.scales = [int(s) for s in parse_list(args.scales)]
     args.engines = parse_list(args.engines)
+    from bench.overhead import skip_httpx_trio_probe
+
+    if skip_httpx_trio_probe():
+        _log("httpx: sniffio is not installed; marked absent so ASGITransport does not search for it on every request "
+             "(bench.overhead.skip_httpx_trio_probe)")
     info = machine()
     runs = [run_one(engine, scale, args) for scale in args.scales for engine in args.engines]
     path = save_results("api", {"machine": info, "args": {k: v for k, v in vars(args).items() if k != "serve"}, "runs": runs})

@@ -316,3 +316,26 @@ def test_redaction_walks_nested_values_past_the_leaves() -> None:
                                ["a", {"nested": [{"id": "mem-1", "label": "Member"}]}]], "count": 3}
     analyst = redact(value, Role.analyst)
     assert analyst["rows"][0][0] == {"id": "mem-1", "label": "Member", "name": "张*明"}
+
+
+def test_bench_asgi_get_answers_as_the_app_does(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
+    """bench.overhead's server-side mode: a request straight into the ASGI app gets what httpx gets."""
+    import httpx
+
+    from bench.overhead import asgi_get
+
+    member, branch = _ids(reference_embedded)
+    app = create_app(secure_settings(reference_embedded, tmp_path), engine=reference_embedded)
+    key = add_key(tmp_path / "keys.jsonl", Role.analyst, "bench")[1]
+
+    async def main() -> None:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+                for path in (f"/api/v1/entities/{member}", f"/api/v1/orgs/{branch}/subtree?depth=2", "/api/v1/entities/nope"):
+                    via_httpx = await client.get(path, headers={"X-API-Key": key})
+                    status, body = await asgi_get(app, path, {"X-API-Key": key})
+                    assert (status, body) == (via_httpx.status_code, via_httpx.content), path
+                assert (await asgi_get(app, f"/api/v1/entities/{member}"))[0] == 401, "no key, no answer"
+
+    asyncio.run(main())
