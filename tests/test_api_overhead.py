@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -339,3 +339,89 @@ def test_bench_asgi_get_answers_as_the_app_does(reference_embedded: LadybugEngin
                 assert (await asgi_get(app, f"/api/v1/entities/{member}"))[0] == 401, "no key, no answer"
 
     asyncio.run(main())
+
+
+# ------------------------------------------------------------------ the lookup routes' fast path (api/fastroute.py)
+
+
+def _bodies(client: TestClient, requests: list[tuple[str, dict[str, str]]]) -> list[tuple[int, str, bytes]]:
+    out = []
+    for path, headers in requests:
+        response = client.get(path, headers=headers)
+        out.append((response.status_code, response.headers["content-type"], response.content))
+    return out
+
+
+def test_fast_path_serves_the_lookups_as_fastapi_does(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
+    from api.fastroute import LookupRoute, plan_for
+
+    member, branch = _ids(reference_embedded)
+    app = secure_app(reference_embedded, tmp_path)
+    fastapi_app: FastAPI = app.client.app  # type: ignore[assignment]
+    routes = {r.path: original_route(r) for r in effective_routes(fastapi_app)}
+    for path in HOT_ROUTES:
+        assert isinstance(routes[path], LookupRoute)
+        plan = plan_for(routes[path], fastapi_app)
+        assert plan is not None and [r.role for r in plan.requirements] == [Role.viewer], path
+    assert plan_for(routes["/api/v1/search"], fastapi_app) is None, "a sync route stays on FastAPI's handler"
+    long_id = "x" * 65
+    requests = [(path, app.headers(role)) for role in (*Role, None) for path in (
+        f"/api/v1/entities/{member}", f"/api/v1/entities/{long_id}", "/api/v1/entities/no-such-entity",
+        f"/api/v1/entities/{member}/neighbors?depth=2&types=PartyOrg&types=Member", f"/api/v1/entities/{member}/neighbors?depth=9",
+        f"/api/v1/entities/{branch}/neighbors?types=NoSuchLabel", f"/api/v1/orgs/{branch}/chain", f"/api/v1/orgs/{member}/chain",
+        f"/api/v1/orgs/{branch}/subtree?depth=2", f"/api/v1/orgs/{branch}/subtree?depth=x",
+        f"/api/v1/paths?source={member}&target={branch}", "/api/v1/paths?source=a",
+        f"/api/v1/paths?source={member}&target={branch}&max_length=0")]
+    requests.append((f"/api/v1/entities/{member}", {"X-API-Key": "og_0123456789_" + "0" * 64}))
+    with app.client:
+        fast = _bodies(app.client, requests)
+        fastapi_app.dependency_overrides[_ids] = _ids  # any override: every request takes FastAPI's own handler
+        try:
+            full = _bodies(app.client, requests)
+        finally:
+            fastapi_app.dependency_overrides.clear()
+    statuses = {status for status, _, _ in fast}
+    assert statuses == {200, 401, 404, 422}, statuses
+    for request, got, expected in zip(requests, fast, full, strict=True):
+        assert got == expected, f"{request[0]} as {request[1]}: the fast path answered differently"
+    views = [(e["role"], e["view"]) for e in app.audit.read() if e["path"] == f"/api/v1/entities/{member}"]
+    assert views == [("viewer", "ids"), ("analyst", "masked"), ("admin", "full")] * 2, "audited on both paths alike"
+
+
+def test_fast_path_checks_the_roles_of_the_routers_a_route_is_served_through(reference_embedded: LadybugEngine,
+                                                                             tmp_path: Path) -> None:
+    from fastapi import APIRouter
+
+    from api.fastroute import LookupRoute, plan_for
+    from api.guard import guard
+    from api.problems import install_problem_handlers
+    from api.routes import entities
+    from api.security import SecurityState
+
+    member, _ = _ids(reference_embedded)
+    settings = secure_settings(reference_embedded, tmp_path)
+    keys = {role: add_key(tmp_path / "keys.jsonl", role, role.value)[1] for role in Role}
+    app = FastAPI()
+    security = SecurityState(settings)
+    app.state.security, app.state.settings, app.state.engine = security, settings, guard(reference_embedded)
+    app.add_middleware(RequestContextMiddleware, audit=security.audit)
+    install_problem_handlers(app)
+    app.include_router(entities.router, prefix="/admin-only", dependencies=[requires(Role.admin)])
+    twice = APIRouter(route_class=LookupRoute)
+
+    @twice.get("/twice/{id}")
+    async def twice_route(request: Request, id: str) -> Response:
+        return Response(id)
+
+    app.include_router(twice, prefix="/a", dependencies=[requires(Role.viewer)])
+    app.include_router(twice, prefix="/b", dependencies=[requires(Role.admin)])
+    with TestClient(app) as client:
+        path = f"/admin-only/entities/{member}"
+        assert client.get(path, headers={"X-API-Key": keys[Role.viewer]}).status_code == 403
+        assert client.get(path, headers={"X-API-Key": keys[Role.analyst]}).status_code == 403
+        assert client.get(path, headers={"X-API-Key": keys[Role.admin]}).status_code == 200
+        assert client.get(path).status_code == 401
+        routes = [original_route(r) for r in effective_routes(app) if getattr(r, "path", "") == "/a/twice/{id}"]
+        assert plan_for(routes[0], app) is None, "a route served twice is left to FastAPI"
+        assert client.get("/a/twice/x", headers={"X-API-Key": keys[Role.viewer]}).status_code == 200
+        assert client.get("/b/twice/x", headers={"X-API-Key": keys[Role.viewer]}).status_code == 403

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import EngineDep, engine_of
 from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
+from api.fastroute import LookupRoute
 from api.problems import NotFoundError
 from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget, answer
 from graph.engine import GraphEngine
@@ -17,10 +18,11 @@ from graph.schema import SEARCHABLE_LABELS
 from queries import answers
 from queries.catalog import run_catalog
 
-router = APIRouter(tags=["entities"])
+router = APIRouter(tags=["entities"], route_class=LookupRoute)
 # The lookup routes (entity, neighbors, org chain and subtree, path) take the engine from the request
-# (engine_of) rather than as EngineDep: one dependency less for FastAPI to solve on every request
-# (docs/benchmarks.md, "API overhead"). The other routes keep EngineDep.
+# (engine_of) rather than as EngineDep, and LookupRoute serves them without FastAPI's dependency solving
+# when it can do so the same way (api/fastroute.py; docs/benchmarks.md, "API overhead"). The sync search
+# route keeps EngineDep and FastAPI's own handler.
 
 EntityIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Graph-wide entity id.",
                                    examples=["org-luohu"])]
