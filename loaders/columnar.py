@@ -355,13 +355,19 @@ def _check_id_form(ids: pa.Array, label: str) -> None:
         raise NotSurelyValid("an id not of its label's form")
 
 
+_PREFIX_LABELS = pa.array(list(ID_PREFIXES.values()))
+_LABELS_BY_PREFIX = pa.array(list(ID_PREFIXES))
+_NBS_LENGTHS = pa.array(list(NBS_CODE_LENGTHS.values()), pa.int32())
+_LABELS_BY_LENGTH = pa.array(list(NBS_CODE_LENGTHS))
+
+
 def id_labels(ids: pa.Array) -> pa.Array:
-    """The label each id's form names (``graph.model.label_for_id``, column-wise); null where none does."""
-    result = pa.nulls(len(ids), pa.string())
+    """The label each id's form names (``graph.model.label_for_id``, column-wise); null where none does.
+
+    No prefix starts another (tests/test_columnar.py), so an id's prefix is the letters up to its first ``-``.
+    """
+    prefixes = pc.struct_field(pc.extract_regex(ids, r"^(?P<p>[a-z]+-)"), [0])
+    by_prefix = pc.take(_LABELS_BY_PREFIX, pc.index_in(prefixes, value_set=_PREFIX_LABELS))
     digits = pc.match_substring_regex(ids, r"^[0-9]+$")
-    lengths = pc.utf8_length(ids)
-    for label, length in NBS_CODE_LENGTHS.items():
-        result = pc.if_else(pc.and_(digits, pc.equal(lengths, length)), label, result)
-    for label, prefix in reversed(ID_PREFIXES.items()):  # the first prefix that fits wins, as in label_for_id
-        result = pc.if_else(pc.and_(pc.invert(digits), pc.starts_with(ids, prefix)), label, result)
-    return result
+    by_length = pc.take(_LABELS_BY_LENGTH, pc.index_in(pc.cast(pc.utf8_length(ids), pa.int32()), value_set=_NBS_LENGTHS))
+    return pc.if_else(digits, by_length, by_prefix)

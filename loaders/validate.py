@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_args, get_origin
 
+import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -343,9 +344,10 @@ class _PendingFile:
     first_seen: dict[str, int] = field(default_factory=dict)
     """Node files: id -> packed location (with ``locations``)."""
     org_level: dict[str, str] = field(default_factory=dict)
-    rel_key_set: set[int] = field(default_factory=set)
     rel_keys: dict[int, int] = field(default_factory=dict)
     """Relationship files: hash of (source, target) -> packed location (with ``locations``)."""
+    rel_pairs: list[Any] = field(default_factory=list)
+    """Relationship files without ``locations``: each batch's "source, target" strings, to count at the end."""
     part_of: list[tuple[str, str]] = field(default_factory=list)
     located_in: list[tuple[str, str]] = field(default_factory=list)
     parent: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -477,6 +479,8 @@ class _Validator:
                         if arrow is not None:
                             arrow.append(part, pair)
                 pending.rows += batch.num_rows
+            if pending.rel_pairs and len(pc.unique(pa.chunked_array(pending.rel_pairs))) != pending.rows:
+                raise columnar.NotSurelyValid("a duplicate relationship")
         except columnar.NotSurelyValid:
             if arrow is not None:
                 arrow.discard()
@@ -520,13 +524,14 @@ class _Validator:
         kinds = [cast("tuple[str, str]", tuple(k.split("\x1f"))) for k in codes.dictionary.to_pylist()]
         if not set(kinds) <= set(REL_MODELS[rel_type].endpoints):
             raise columnar.NotSurelyValid("labels the type cannot link")
-        keys = list(map(hash, zip(sources, targets, strict=True)))  # as the row path's duplicate check
-        before = len(pending.rel_key_set)
-        pending.rel_key_set.update(keys)
-        if pending.locations:
+        if pending.locations:  # as the row path's duplicate check, which a later file of this type continues
+            keys = list(map(hash, zip(sources, targets, strict=True)))
+            before = len(pending.rel_keys)
             pending.rel_keys.update(zip(keys, packed, strict=True))
-        if len(pending.rel_key_set) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
-            raise columnar.NotSurelyValid("a duplicate relationship")
+            if len(pending.rel_keys) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
+                raise columnar.NotSurelyValid("a duplicate relationship")
+        else:  # the type's only file: duplicates are counted at its end (_file_columnar)
+            pending.rel_pairs.append(pc.binary_join_element_wise(batch.column("source"), batch.column("target"), "\x1f"))
         if rel_type in ("PART_OF", "LOCATED_IN", "REPORTS_TO", "COVERS"):  # the types the later checks need
             self._columnar_state(rel_type, batch, sources, targets, source_labels.to_pylist(), target_labels.to_pylist(),
                                  packed, pending)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,7 @@ def test_an_ids_form_names_one_label_only() -> None:
     from graph.model import ID_PREFIXES, label_for_id
 
     prefixes = list(ID_PREFIXES.values())
+    assert all(re.fullmatch(r"[a-z]+-", p) for p in prefixes)  # id_labels reads the letters up to the first '-'
     assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
     ids = ["440303", "440303001", "440303001011", *(p + "1" for p in prefixes), "x-1", "4403030", "mem"]
     assert columnar.id_labels(pa.array(ids)).to_pylist() == [label_for_id(i) for i in ids]
