@@ -43,8 +43,9 @@ from bench.common import (
 )
 
 COVERAGE_QUERIES = ("coverage_compounds", "coverage_buildings", "coverage_enterprises")
-LOOKUP_QUERIES = ("entity_by_id", "org_chain", "neighbors_step", "hometown_group_members", "projects_claimed_by",
-                  "project_claimants", "common_neighbors", "path_edges", "community_coverage")
+LOOKUP_QUERIES = ("entity_by_id", "org_chain", "neighbors_step", "neighbors_hood", "neighbors_least", "neighbors_degree",
+                  "neighbors_links", "hometown_group_members", "projects_claimed_by", "project_claimants", "common_neighbors",
+                  "path_edges", "community_coverage")
 """Queries that start from given ids: their time should not grow with the graph."""
 COVERAGE_TARGET_MS = 300.0
 LOOKUP_TARGET_MS = 20.0
@@ -125,10 +126,11 @@ def time_served(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
     org, compound, community = entity("org-mb-01"), entity("cmp-000001"), entity("440303002003")
     cases: dict[str, Any] = {
         "entity by id": lambda: run_catalog(engine, "entity_by_id", {"id": "org-mb-01"}),
-        "org chain, stepwise (a mobile branch)": lambda: answers.org_chain(engine, org),
+        "org chain as served (a mobile branch)": lambda: answers.org_chain(engine, org),
         "neighbors depth 1 (a mobile branch)": lambda: answers.neighbors(engine, org, depth=1),
         "neighbors depth 1 (a compound)": lambda: answers.neighbors(engine, compound, depth=1),
         "neighbors depth 1 (a community: grows with it)": lambda: answers.neighbors(engine, community, depth=1),
+        "neighbors depth 2 (a compound)": lambda: answers.neighbors(engine, compound, depth=2),
         "shortest path (hometown group → district committee)": lambda: answers.shortest_path(engine, "htg-01", "org-luohu"),
         "shortest path (community → community)": lambda: answers.shortest_path(engine, "440303001011", "440303009001"),
     }
@@ -149,11 +151,11 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
             result["speed_probe_ns"], result["cpu_pressure"], result["loadavg_before"] = speed_probe(), cpu_pressure(), loadavg()
             _log(f"{engine_kind}, scale {scale} (speed probe {result['speed_probe_ns']} ns, CPU pressure {result['cpu_pressure']}%):")
             result["warm_seconds"] = warm_up(engine, EXAMPLES, args.warm_seconds if engine_kind == "neo4j" else 0.0)
-            for name, cases in EXAMPLES.items():
+            for name, cases in ({} if args.served_only else EXAMPLES).items():
                 timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
                 result["queries"][name] = timings
                 _log(f"  {name:38s} " + "  ".join(f"{t['p50_ms']:8.1f} ms ({t['rows']} rows)" for t in timings))
-            result["summaries"] = time_summaries(engine, args.repeat)
+            result["summaries"] = {} if args.served_only else time_summaries(engine, args.repeat)
             for name, timing in result["summaries"].items():
                 _log(f"  summary: {name:29s} {timing['p50_ms']:8.1f} ms")
             result["served"] = time_served(engine, args.repeat)
@@ -287,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="Neo4j: untimed rounds of the cheap examples first (its JIT warms up for about a minute)")
     parser.add_argument("--neo4j-heap", default="2g")
     parser.add_argument("--neo4j-pagecache", default="2g")
+    parser.add_argument("--served-only", action="store_true",
+                        help="only the lookups as the API answers them: no catalog query, no coverage summary")
     args = parser.parse_args(argv)
     args.scales = [int(s) for s in parse_list(args.scales)]
     args.engines = parse_list(args.engines)

@@ -28,6 +28,8 @@ COVERAGE_QUERY: dict[str, str] = {
 }
 GAPS_QUERY: dict[str, str] = {"compound": "gaps_compounds", "building": "gaps_buildings", "enterprise": "gaps_enterprises"}
 MAX_NEIGHBORS = 500
+PATH_STEP_CHUNK = 1000
+"""Ids per ``path_step`` query (the most its parameter model takes): fewer, bigger queries are faster (bench/paths.py)."""
 
 
 def rate(covered: int, total: int) -> float | None:
@@ -190,42 +192,129 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
     returned nor walked through. Beyond ``limit`` the walk stops and says how many nodes it left out
     (``omitted``); the nodes kept are those of least id, nearest first.
 
-    The walk moves over ids and relationship types only (``path_step``; an id's form names its label);
-    the properties are read once, for the nodes kept (``nodes_by_ids``). Reading every neighbor whole
-    cost 1.8 s for a branch with 6,000 members at scale 100, where only ``limit`` of them are returned.
+    Each step reads the relationships of its nodes, ids and types only (``path_step``). The last one first
+    counts them (``neighbors_degree``), and from a node with many more than the room left (a hub) asks instead
+    for the far ends of least id that still fit, and how many there are (``neighbors_least``): a hub's other
+    neighbors are counted, never read (a branch with 6,000 members at scale 100, where 500 are kept). Which
+    were left out is then asked for by id only where counts cannot be added up (a hub and other nodes in one
+    step). The kept nodes are read once, whole (``nodes_by_ids``); the relationships a walk records (between
+    kept nodes, with an end nearer than ``depth``) are those read on the way, and a hub's are asked for from
+    the kept nodes' side (``neighbors_links``). Where one query beats a walk (Neo4j,
+    :func:`one_query_beats_a_walk`), a walk of depth 1 is one query (``neighbors_hood``), and deeper walks
+    read every step.
     """
-    wanted = set(types or NODE_MODELS)
+    wanted = set(types or NODE_MODELS) & set(NODE_MODELS)
+    labels = sorted(wanted) if types else None
+    if not wanted:
+        return Neighborhood(center={**center, "distance": 0}, nodes=[{**center, "distance": 0}], edges=[])
+    if depth == 1 and one_query_beats_a_walk(engine):
+        return _hood(engine, center, labels, limit)
     distance_of: dict[str, int] = {center["id"]: 0}
-    edges: dict[tuple[str, str, str], dict[str, str]] = {}
     left_out: set[str] = set()
+    counted = 0  # left out at the last step, counted without their ids (none of them was left out before)
+    read: list[Row] = []  # every relationship of the walked nodes that are no hubs
+    hubs: list[str] = []
     frontier = [center["id"]]
     for distance in range(1, depth + 1):
         if not frontier:
             break
-        walked = set(frontier)
-        # The far end of each relationship. One between two walked nodes (listed from both) only adds its edge:
-        # both ends are already kept.
-        ends = [(row["target"] if row["source"] in walked else row["source"], row) for row in path_step(engine, frontier)]
-        next_frontier: list[str] = []
-        for far, row in sorted(ends, key=lambda e: (e[0], e[1]["type"], e[1]["source"], e[1]["target"])):
-            if label_for_id(far) not in wanted:
+        room = limit + 1 - len(distance_of)
+        found: set[str] = set()
+        steps: list[FarEnds] = []
+        # Only the last step may spare reading a hub: the far ends that one leaves out must be known by id
+        # (for the count of those left out by the next step), and each count is a round trip on Neo4j.
+        spare = distance == depth and room > 0 and not one_query_beats_a_walk(engine)
+        for label, group in _chunks(frontier):
+            if spare and (run_catalog(engine, "neighbors_degree", {"ids": group}, label=label)[0]["relationships"]
+                          > max(HUB_FACTOR * room, MIN_CAP * len(group))):  # a hub: the least far ends, and how many
+                steps += far_ends(engine, group, list(distance_of), labels, room)
+                hubs += group
                 continue
-            if far not in distance_of:
-                if len(distance_of) > limit:
-                    left_out.add(far)
-                    continue
-                distance_of[far] = distance
-                next_frontier.append(far)
-            edges[(row["source"], row["target"], row["type"])] = {"source": row["source"], "target": row["target"],
-                                                                 "type": row["type"]}
-        frontier = next_frontier
-    found = nodes_by_id(engine, [node_id for node_id in distance_of if node_id != center["id"]])
-    kept_ids = {center["id"], *found}  # a node deleted since the step is not returned
-    nodes = [{**center, "distance": 0}] + [{**found[i], "distance": d} for i, d in distance_of.items() if i in found]
-    kept = [e for e in edges.values() if e["source"] in kept_ids and e["target"] in kept_ids]
+            rows = [r for r in run_catalog(engine, "path_step", {"ids": group}, label=label) if r["type"] is not None]
+            read += rows
+            walked = set(group)
+            found.update(far for row in rows if (far := row["target"] if row["source"] in walked else row["source"])
+                         not in distance_of and label_for_id(far) in wanted)
+        everything = found.union(*(step.far for step in steps))
+        new = sorted(everything)[:room] if room > 0 else []  # the least of all: among the least of each query
+        if not steps or all(len(step.far) == step.total for step in steps):
+            left_out.update(everything - set(new))
+        elif len(steps) == 1 and not found and distance == depth and not left_out:
+            counted = steps[0].total - len(new)  # one query: its count is exact
+        else:  # which were left out, by id: the rest of each query that had more than it returned
+            everything = everything.union(*(far_ends(engine, step.ids, list(distance_of), labels, step.total)[0].far
+                                            for step in steps if len(step.far) < step.total))
+            left_out.update(everything - set(new))
+        distance_of.update((node_id, distance) for node_id in new)
+        frontier = new
+    found_nodes = nodes_by_id(engine, [node_id for node_id in distance_of if node_id != center["id"]])
+    kept_ids = {center["id"], *found_nodes}  # a node deleted since the step is not returned
+    nodes = [{**center, "distance": 0}] + [{**found_nodes[i], "distance": d} for i, d in distance_of.items() if i in found_nodes]
+    if hubs:
+        read += links(engine, kept_ids, hubs) + links(engine, hubs, kept_ids)
+    edges = {(r["source"], r["target"], r["type"]) for r in read if r["source"] in kept_ids and r["target"] in kept_ids}
     return Neighborhood(center=nodes[0], nodes=sorted(nodes, key=lambda n: (n["distance"], n["id"])),
-                        edges=sorted(kept, key=lambda e: tuple(e.values())), truncated=bool(left_out),
-                        omitted=len(left_out))
+                        edges=[{"source": a, "target": b, "type": t} for a, b, t in sorted(edges)],
+                        truncated=bool(left_out) or counted > 0, omitted=len(left_out) + counted)
+
+
+MIN_CAP = 100
+HUB_FACTOR = 4
+"""The last step of a walk reads the relationships of a chunk of nodes (``path_step``) unless they have more than
+``MIN_CAP`` a node and ``HUB_FACTOR`` times the room left under the limit: reading a community's 1,000 costs
+what the least far ends and the reads they need cost (LadybugDB, scale 100); a branch's 6,000 cost 3 times more."""
+
+
+def _chunks(ids: Iterable[str], chunk: int = PATH_STEP_CHUNK) -> list[tuple[str, list[str]]]:
+    """``ids`` by label (their form names it) in chunks of at most ``chunk``, in label order."""
+    return [(label, group[start:start + chunk]) for label, group in sorted(ids_by_label(ids).items())
+            for start in range(0, len(group), chunk)]
+
+
+def _hood(engine: GraphEngine, center: dict[str, Any], labels: list[str] | None, limit: int) -> Neighborhood:
+    """:func:`neighbors` of depth 1 in one query (``neighbors_hood``): the nodes of least id, their relationships
+    with the center, and how many there are."""
+    rows = run_catalog(engine, "neighbors_hood", {"id": center["id"], "labels": labels, "k": limit})
+    found = {r["node"]["id"]: r["node"] for r in rows}
+    omitted = rows[0]["total"] - len(found) if rows else 0
+    edges = sorted({(r["source"], r["target"], r["type"]) for r in rows})
+    return Neighborhood(center={**center, "distance": 0},
+                        nodes=[{**center, "distance": 0}] + [{**found[i], "distance": 1} for i in sorted(found)],
+                        edges=[{"source": a, "target": b, "type": t} for a, b, t in edges], truncated=omitted > 0,
+                        omitted=omitted)
+
+
+@dataclass
+class FarEnds:
+    """What ``neighbors_least`` answered for ``ids`` (one label): the least far ends, and how many there are."""
+
+    ids: list[str]
+    far: list[str]
+    total: int
+
+
+def far_ends(engine: GraphEngine, ids: Iterable[str], seen: list[str], labels: list[str] | None, k: int) -> list[FarEnds]:
+    """The far ends of the relationships of ``ids`` (any labels) not in ``seen``, of ``labels`` (``None``: any):
+    ``neighbors_least`` per label and chunk of ids, each the least ``k`` and the count of all. The least ``k`` of
+    all the far ends are among the ids returned; when one query has more than it returned (``len(far) < total``),
+    only its count is known of the rest, and counts of several queries may overlap."""
+    steps: list[FarEnds] = []
+    for label, chunk in _chunks(ids):
+        rows = run_catalog(engine, "neighbors_least", {"ids": chunk, "seen": seen, "labels": labels, "k": k}, label=label)
+        steps.append(FarEnds(ids=chunk, far=[r["far"] for r in rows], total=rows[0]["total"] if rows else 0))
+    return steps
+
+
+def links(engine: GraphEngine, sources: Iterable[str], targets: Iterable[str], *, chunk: int = PATH_STEP_CHUNK) -> list[Row]:
+    """Every relationship from a node of ``sources`` to one of ``targets`` (of any labels), as source, target and
+    type: ``neighbors_links`` per label and chunk of ``sources``."""
+    kept = sorted(targets)
+    rows: list[Row] = []
+    for label, group in sorted(ids_by_label(sources).items()):
+        for start in range(0, len(group), chunk):
+            found = run_catalog(engine, "neighbors_links", {"ids": group[start:start + chunk], "kept": kept}, label=label)
+            rows += [r for r in found if r["type"] is not None]
+    return rows
 
 
 SERVER_DIALECTS = frozenset({"neo4j"})
@@ -271,10 +360,6 @@ def walk_org_chain(engine: GraphEngine, org: dict[str, Any]) -> list[Row]:
         if not frontier:
             break
     return sorted(rows, key=lambda r: (r["distance"], r["id"]))
-
-
-PATH_STEP_CHUNK = 1000
-"""Ids per ``path_step`` query (the most its parameter model takes): fewer, bigger queries are faster (bench/paths.py)."""
 
 
 def path_step(engine: GraphEngine, ids: Iterable[str], *, chunk: int = PATH_STEP_CHUNK) -> list[Row]:

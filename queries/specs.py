@@ -88,6 +88,32 @@ class Step(Params):
     ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
+def _node_labels(labels: list[str] | None) -> list[str] | None:
+    from graph.model import NODE_MODELS
+
+    unknown = sorted(set(labels or ()) - set(NODE_MODELS))
+    if unknown:
+        raise ValueError(f"unknown labels: {unknown}")
+    return labels
+
+
+class LeastStep(Step):
+    seen: list[Id] = Field(min_length=1, max_length=10_000, description="Ids that are not far ends (the walk's nodes so far).")
+    labels: Annotated[list[str] | None, AfterValidator(_node_labels)] = Field(
+        None, description="Labels of the far ends to return and count; null: every label.")
+    k: int = Field(ge=1, le=1_000_000_000, description="Most far ends to return.")
+
+
+class Hood(EntityId):
+    labels: Annotated[list[str] | None, AfterValidator(_node_labels)] = Field(
+        None, description="Labels of the nodes to return and count; null: every label.")
+    k: int = Field(ge=1, le=100_000, description="Most nodes to return.")
+
+
+class Links(Step):
+    kept: list[Id] = Field(min_length=1, max_length=10_000, description="Ids of the other ends.")
+
+
 class Pair(Params):
     source: Id = Field(examples=["440303002003"])
     target: Id = Field(examples=["org-luohu"])
@@ -337,6 +363,23 @@ class PathStepRow(Row):
     type: str | None
 
 
+class HoodRow(Row):
+    node: dict[str, Any]
+    source: str
+    target: str
+    type: str
+    total: int
+
+
+class DegreeRow(Row):
+    relationships: int
+
+
+class LeastRow(Row):
+    far: str
+    total: int
+
+
 class NeighborNodeRow(Row):
     node: dict[str, Any]
 
@@ -491,6 +534,12 @@ SPECS: dict[str, QuerySpec] = {
     "path_edges": QuerySpec("Relationships along a path", "路径上的关系", PathEdges, EdgeRow, "internal"),
     "least_shortest_path": QuerySpec("The shortest path with the least node ids", "编号序最小的最短路径", PathQuery, PathRow,
                                      "internal"),
+    "neighbors_least": QuerySpec("One step of a neighborhood: the far ends of least id, and how many", "邻居(一步, 编号最小的若干个)",
+                                 LeastStep, LeastRow, "internal"),
+    "neighbors_hood": QuerySpec("Neighbors of one node, least ids first, and how many", "单个实体的邻居(编号最小的若干个)",
+                                Hood, HoodRow, "internal"),
+    "neighbors_degree": QuerySpec("How many relationships some nodes have", "实体的关系数量", Step, DegreeRow, "internal"),
+    "neighbors_links": QuerySpec("Relationships from some nodes to others", "实体之间的关系", Links, PathStepRow, "internal"),
     "nodes_by_ids": QuerySpec("Nodes by id", "按编号批量查询实体", Step, NeighborNodeRow, "internal"),
     "path_step": QuerySpec("One step of the shortest-path search", "最短路径搜索(一步)", Step, PathStepRow, "internal"),
     "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),
