@@ -44,6 +44,31 @@ COPY is several times faster than many small ones (1.1M members' MEMBER_OF: 12 s
 the bound keeps the memory of a far bigger file in check."""
 
 
+PREPARED_STATEMENTS_KEPT = 512
+"""Statements a pooled connection keeps prepared (the catalog has ~60 queries, a few variants each)."""
+
+
+def _forget_prepared_statements(conn: ladybug.Connection, *, above: int) -> None:
+    """Close the statements ``conn`` keeps prepared once there are more than ``above`` of them.
+
+    LadybugDB 0.22 prepares every new statement text once per connection and keeps it, with its bound values,
+    until the connection closes: a long-running server that meets many different texts (the Cypher console,
+    label slots, inlined nulls) would grow without end. The cache is private to the driver: if it is ever
+    renamed this does nothing, which is what the driver did anyway.
+    """
+    cache = getattr(conn, "_pybind_implicit_prepared_cache", None)
+    lock = getattr(conn, "_prepared_cache_lock", None)
+    if not isinstance(cache, dict) or lock is None or len(cache) <= above:
+        return
+    with lock:
+        for prepared in cache.values():
+            close = getattr(prepared, "close", None)
+            if callable(close):
+                with contextlib.suppress(RuntimeError):
+                    close()
+        cache.clear()
+
+
 def _chunked_tables(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.Table]:
     """The batches gathered into tables of at most about ``max_rows`` rows."""
     gathered: list[pa.RecordBatch] = []
@@ -164,6 +189,7 @@ class LadybugEngine(GraphEngine):
 
     @staticmethod
     def _run(conn: ladybug.Connection, query: str, values: dict[str, Any]) -> list[Row]:
+        _forget_prepared_statements(conn, above=PREPARED_STATEMENTS_KEPT)
         result = conn.execute(query, values)
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
@@ -268,15 +294,21 @@ class LadybugEngine(GraphEngine):
             raise QueryError("the embedded database is open read-only")
         count = 0
         with self._write_lock:
-            for table_rows in _chunked_tables(batches, COPY_MAX_ROWS):
-                try:
-                    with self._connection() as conn:
+            # A connection of its own, closed at the end: LadybugDB keeps every statement it prepared, with its
+            # bound values, until its connection closes, and each COPY from memory is a new statement (it names a
+            # new scan table): a pooled connection would keep every table copied (+300 MB at scale 100).
+            conn = ladybug.Connection(self._db)
+            try:
+                for table_rows in _chunked_tables(batches, COPY_MAX_ROWS):
+                    try:
                         conn.execute(f"COPY {table} FROM $batch{options}", {"batch": table_rows})
-                except RuntimeError as exc:
-                    raise query_error(str(exc)) from exc
-                count += table_rows.num_rows
-                if on_batch:
-                    on_batch(table_rows.num_rows)
+                    except RuntimeError as exc:
+                        raise query_error(str(exc)) from exc
+                    count += table_rows.num_rows
+                    if on_batch:
+                        on_batch(table_rows.num_rows)
+            finally:
+                conn.close()
         return count
 
     def _copy(self, table: str, columns: list[str], options: str, rows: Iterable[Mapping[str, Any]],

@@ -251,3 +251,34 @@ def test_a_full_page_cache_is_retried_alone_then_on_new_connections(tmp_path: Pa
         assert not worn & set(map(id, engine._connections))
     finally:
         engine.close()
+
+
+def test_embedded_connections_keep_a_bounded_number_of_prepared_statements(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """LadybugDB keeps every statement a connection prepared until it closes: a server meeting many different
+    statement texts (the Cypher console) must not grow without end; the answers stay right after a trim."""
+    import graph.ladybug_engine as ladybug_engine
+
+    monkeypatch.setattr(ladybug_engine, "PREPARED_STATEMENTS_KEPT", 20)
+    engine = LadybugEngine(tmp_path / "graph.lbug", connections=1)
+    try:
+        for n in range(100):
+            assert engine.read(f"RETURN $x + {n} AS n", {"x": 1}) == [{"n": n + 1}]
+        conn = engine._connections[0]
+        cache = conn._pybind_implicit_prepared_cache  # the driver's private cache this guards
+        assert 0 < len(cache) <= 21
+        assert engine.read("RETURN $x AS x", {"x": 5}) == [{"x": 5}]
+    finally:
+        engine.close()
+
+
+def test_bulk_copies_leave_no_prepared_statement_behind(tmp_path: Path) -> None:
+    """Each COPY from memory is a new statement holding its table: it runs on a connection closed afterwards."""
+    engine = LadybugEngine(tmp_path / "graph.lbug", connections=1)
+    try:
+        load_bundle(engine, small_bundle(tmp_path / "bundle"))
+        for conn in engine._connections:
+            assert not any("COPY" in key[0] for key in conn._pybind_implicit_prepared_cache)
+        assert engine.node_counts()["Compound"] == 3
+    finally:
+        engine.close()
