@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import itertools
+import queue
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,7 +26,7 @@ from typing import Any, Protocol
 from graph.engine import GraphEngine
 from graph.model import NODE_MODELS, REL_MODELS, label_for_id
 from graph.schema import stored_node_properties, stored_rel_properties
-from loaders.bundle import Manifest, iter_manifest_files
+from loaders.bundle import BundleFile, Manifest, iter_manifest_files
 from loaders.lock import holding_load_lock
 from loaders.problems import Problem, write_rejects_csv
 from loaders.spool import RecordSpool
@@ -167,10 +169,14 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
     with tempfile.TemporaryDirectory(prefix="orggraph-spool-") as spool_dir:
         spool = RecordSpool(spool_dir)  # the valid rows as validated: the bundle is read once
         try:
-            report = validate_bundle(root, GraphIds(engine, empty=fresh), spool=spool)
-            validated = time.perf_counter()
-            result = _write(engine, root, report, skip_invalid=skip_invalid, sync=sync, batch_size=batch_size,
-                            rejects_path=rejects_path, progress=progress, fresh=fresh)
+            if fresh and not skip_invalid:
+                result, validated = _load_pipelined(engine, root, spool, sync=sync, batch_size=batch_size,
+                                                    rejects_path=rejects_path, progress=progress)
+            else:
+                report = validate_bundle(root, GraphIds(engine, empty=fresh), spool=spool)
+                validated = time.perf_counter()
+                result = _write(engine, root, report, skip_invalid=skip_invalid, sync=sync, batch_size=batch_size,
+                                rejects_path=rejects_path, progress=progress, fresh=fresh)
         finally:
             spool.close()
     finished = time.perf_counter()
@@ -182,68 +188,143 @@ def load_bundle(engine: GraphEngine, root: str | Path, *, skip_invalid: bool = F
 
 def _write(engine: GraphEngine, root: Path, report: ValidationReport, *, skip_invalid: bool, sync: bool, batch_size: int,
            rejects_path: Path | None, progress: Progress, fresh: bool) -> LoadResult:
-    rejects_path = rejects_path or root / "rejects.csv"
+    _refuse_if_invalid(root, report, skip_invalid=skip_invalid, rejects_path=rejects_path)
+    assert report.manifest is not None
+    rollup.invalidate(engine)  # a load that fails half-way must leave no coverage roll-up to trust
+    writer = _FileWriter(engine, report.manifest.scope, sync=sync, batch_size=batch_size, progress=progress, fresh=fresh)
+    for bundle_file in iter_manifest_files(report.manifest):
+        writer.write(bundle_file, report)
+    return writer.finish(report, rejects_path or root / "rejects.csv")
+
+
+def _refuse_if_invalid(root: Path, report: ValidationReport, *, skip_invalid: bool, rejects_path: Path | None) -> None:
+    """Write ``rejects.csv`` for a bundle with problems, and refuse it unless ``skip_invalid``."""
     if not report.ok:
+        rejects_path = rejects_path or root / "rejects.csv"
         write_rejects_csv(rejects_path, report.log)
         if not skip_invalid or report.manifest is None:
             raise LoadRefused(report, rejects_path)
-    assert report.manifest is not None
-    manifest = report.manifest
-    result = LoadResult(engine=engine.kind, manifest=manifest, problems=report.problems,
-                        rejects_path=rejects_path if report.problems else None)
-    rollup.invalidate(engine)  # a load that fails half-way must leave no coverage roll-up to trust
-    scope = manifest.scope
-    written_labels: set[str] = set()  # a label split over two files is bulk-inserted from the first only
-    written_types: set[str] = set()
-    bundle_rels: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for bundle_file in iter_manifest_files(manifest):
-        progress.start(bundle_file.name, report.counts.get(bundle_file.name))
-        written = 0
-        if bundle_file.kind == "node":
-            label = bundle_file.name
-            rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
-            query = merge_nodes_query(engine.dialect, label)
-            batches = report.spooled_batches(bundle_file) if engine.copies_record_batches else None
-            if fresh and label not in written_labels and batches is not None:
-                columns = stored_node_properties(label)
-                written = engine.bulk_insert_batches(label, (stored_batch(columns, b, scope) for b in batches),
-                                                     on_batch=progress.advance)
-            elif fresh and label not in written_labels:
-                written = engine.bulk_insert_nodes(query, label, rows, batch_size=batch_size, on_batch=progress.advance)
-            else:
-                written = engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
-            written_labels.add(label)
-        else:
-            rel_type = bundle_file.name
-            keys = bundle_rels[rel_type] if sync else None
-            bulk = fresh and rel_type not in written_types  # a type split over two files is bulk-inserted from the first only
-            for pair in report.spooled_pairs(bundle_file):  # each (source label, target label) pair is its own query
-                values: Iterable[tuple[Any, ...]] = report.spooled_values(bundle_file, pair)
+
+
+def _load_pipelined(engine: GraphEngine, root: Path, spool: RecordSpool, *, sync: bool, batch_size: int,
+                    rejects_path: Path | None, progress: Progress) -> tuple[LoadResult, float]:
+    """A load into an empty database, all or nothing, whose files are written while the next ones are validated.
+
+    Validation is Python (and pyarrow); writing a validated file is mostly the engine's own work, outside the
+    GIL (LadybugDB's COPY, a Neo4j server): on two cores the two overlap. Nothing may stay written when the
+    bundle turns out to be invalid, so then, or on any failure, the database is emptied again: it was empty
+    before (the load lock keeps other loads out). Returns the result and when validation ended.
+    """
+    files: queue.Queue[tuple[BundleFile, ValidationReport] | None] = queue.Queue()
+    failures: list[BaseException] = []
+    writer: _FileWriter | None = None
+
+    def write_files() -> None:
+        while (item := files.get()) is not None:
+            if failures:
+                continue  # a file failed: take the rest off the queue, write nothing more
+            try:
+                assert writer is not None
+                writer.write(*item)
+            except BaseException as exc:
+                failures.append(exc)
+
+    def file_validated(bundle_file: BundleFile, report: ValidationReport) -> None:
+        nonlocal writer
+        if writer is None:
+            assert report.manifest is not None
+            writer = _FileWriter(engine, report.manifest.scope, sync=sync, batch_size=batch_size, progress=progress,
+                                 fresh=True)
+        files.put((bundle_file, report))
+
+    rollup.invalidate(engine)
+    thread = threading.Thread(target=write_files, name="orggraph-load-writer", daemon=True)
+    thread.start()
+    try:
+        try:
+            report = validate_bundle(root, GraphIds(engine, empty=True), spool=spool, on_file=file_validated)
+        finally:
+            files.put(None)
+            thread.join()
+        validated = time.perf_counter()
+        if failures:
+            raise failures[0]
+        _refuse_if_invalid(root, report, skip_invalid=False, rejects_path=rejects_path)
+        assert report.manifest is not None and writer is not None
+        return writer.finish(report, rejects_path or root / "rejects.csv"), validated
+    except BaseException:
+        engine.clear()  # it was empty: leave it so
+        raise
+
+
+class _FileWriter:
+    """Writes a bundle's validated files one at a time (in manifest order), then what ends a load."""
+
+    def __init__(self, engine: GraphEngine, scope: str, *, sync: bool, batch_size: int, progress: Progress,
+                 fresh: bool) -> None:
+        self.engine, self.scope, self.sync, self.batch_size, self.progress, self.fresh = (
+            engine, scope, sync, batch_size, progress, fresh)
+        self.written: dict[str, int] = {}
+        self.written_labels: set[str] = set()  # a label split over two files is bulk-inserted from the first only
+        self.written_types: set[str] = set()
+        self.bundle_rels: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
+    def write(self, bundle_file: BundleFile, report: ValidationReport) -> None:
+        self.progress.start(bundle_file.name, report.counts.get(bundle_file.name))
+        count = self._node_file(bundle_file, report) if bundle_file.kind == "node" else self._rel_file(bundle_file, report)
+        self.written[bundle_file.name] = self.written.get(bundle_file.name, 0) + count
+
+    def _node_file(self, bundle_file: BundleFile, report: ValidationReport) -> int:
+        engine, label, advance = self.engine, bundle_file.name, self.progress.advance
+        rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), self.scope)
+        query = merge_nodes_query(engine.dialect, label)
+        bulk = self.fresh and label not in self.written_labels
+        self.written_labels.add(label)
+        batches = report.spooled_batches(bundle_file) if bulk and engine.copies_record_batches else None
+        if batches is not None:
+            columns = stored_node_properties(label)
+            return engine.bulk_insert_batches(label, (stored_batch(columns, b, self.scope) for b in batches), on_batch=advance)
+        if bulk:
+            return engine.bulk_insert_nodes(query, label, rows, batch_size=self.batch_size, on_batch=advance)
+        return engine.write_batches(query, rows, batch_size=self.batch_size, on_batch=advance)
+
+    def _rel_file(self, bundle_file: BundleFile, report: ValidationReport) -> int:
+        engine, rel_type, advance, written = self.engine, bundle_file.name, self.progress.advance, 0
+        keys = self.bundle_rels[rel_type] if self.sync else None
+        bulk = self.fresh and rel_type not in self.written_types  # a type split over two files: bulk from the first only
+        self.written_types.add(rel_type)
+        for pair in report.spooled_pairs(bundle_file):  # each (source label, target label) pair is its own query
+            query = merge_rels_query(engine.dialect, rel_type, *pair)
+            batches = report.spooled_batches(bundle_file, pair) if bulk and engine.copies_record_batches else None
+            if batches is not None:
                 if keys is not None:
-                    values = _noting_keys(values, keys)
-                rows = rel_rows(rel_type, record_fields(bundle_file), values, scope)
-                query = merge_rels_query(engine.dialect, rel_type, *pair)
-                batches = report.spooled_batches(bundle_file, pair) if bulk and engine.copies_record_batches else None
-                if batches is not None:
-                    if keys is not None:
-                        batches = _noting_batch_keys(batches, keys)
-                    columns = {"source": str, "target": str, **stored_rel_properties(rel_type)}
-                    written += engine.bulk_insert_batches(rel_type, (stored_batch(columns, b, scope) for b in batches),
-                                                          ends=pair, on_batch=progress.advance)
-                elif bulk:
-                    written += engine.bulk_insert_rels(query, rel_type, *pair, rows, batch_size=batch_size,
-                                                       on_batch=progress.advance)
-                else:
-                    written += engine.write_batches(query, rows, batch_size=batch_size, on_batch=progress.advance)
-            written_types.add(rel_type)
-        result.written[bundle_file.name] = result.written.get(bundle_file.name, 0) + written
-    _write_dataset_node(engine, manifest)
-    if sync:
-        progress.start("removing what the bundle no longer holds", None)
-        result.removed = _sync(engine, scope, set(report.id_labels), bundle_rels, batch_size)
-    progress.start("coverage roll-up", None)
-    result.rollup_rows = rollup.rebuild(engine, batch_size=batch_size)
-    return result
+                    batches = _noting_batch_keys(batches, keys)
+                columns = {"source": str, "target": str, **stored_rel_properties(rel_type)}
+                written += engine.bulk_insert_batches(rel_type, (stored_batch(columns, b, self.scope) for b in batches),
+                                                      ends=pair, on_batch=advance)
+                continue
+            values: Iterable[tuple[Any, ...]] = report.spooled_values(bundle_file, pair)
+            if keys is not None:
+                values = _noting_keys(values, keys)
+            rows = rel_rows(rel_type, record_fields(bundle_file), values, self.scope)
+            if bulk:
+                written += engine.bulk_insert_rels(query, rel_type, *pair, rows, batch_size=self.batch_size, on_batch=advance)
+            else:
+                written += engine.write_batches(query, rows, batch_size=self.batch_size, on_batch=advance)
+        return written
+
+    def finish(self, report: ValidationReport, rejects_path: Path) -> LoadResult:
+        """The dataset node, ``--sync``'s removals and the coverage roll-up, after every file."""
+        assert report.manifest is not None
+        result = LoadResult(engine=self.engine.kind, manifest=report.manifest, problems=report.problems,
+                            rejects_path=rejects_path if report.problems else None, written=self.written)
+        _write_dataset_node(self.engine, report.manifest)
+        if self.sync:
+            self.progress.start("removing what the bundle no longer holds", None)
+            result.removed = _sync(self.engine, self.scope, set(report.id_labels), self.bundle_rels, self.batch_size)
+        self.progress.start("coverage roll-up", None)
+        result.rollup_rows = rollup.rebuild(self.engine, batch_size=self.batch_size)
+        return result
 
 
 def _noting_keys(values: Iterable[tuple[Any, ...]], keys: set[tuple[str, str]]) -> Iterator[tuple[Any, ...]]:

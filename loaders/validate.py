@@ -21,7 +21,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_args, get_origin
@@ -128,15 +128,20 @@ class ValidationReport:
 
 def validate_bundle(root: str | Path, known_ids: Mapping[str, str] | None = None, *,
                     max_problems: int = DEFAULT_PROBLEM_LIMIT, max_field: int = DEFAULT_MAX_FIELD,
-                    spool: RecordSpool | None = None) -> ValidationReport:
+                    spool: RecordSpool | None = None,
+                    on_file: Callable[[BundleFile, ValidationReport], None] | None = None) -> ValidationReport:
     """Run every check over the bundle in ``root`` and return all problems found.
 
     ``known_ids`` maps ids already in the graph to their labels: relationships may point at them.
     With a ``spool``, every row that passes its checks is kept there for the writer
     (:meth:`ValidationReport.valid_records`), so the bundle is read and validated once.
     Never raises on bad data, even a bad manifest: that too becomes a problem.
+    ``on_file`` is called after each file with the report so far, whose spool then holds that file's valid
+    rows (the checks made after the last file may still reject some: see ``ValidationReport.ok`` at the end).
     """
-    return _Validator(Path(root), known_ids or {}, max_problems, max_field, spool).run()
+    validator = _Validator(Path(root), known_ids or {}, max_problems, max_field, spool)
+    validator.on_file = on_file
+    return validator.run()
 
 
 def record_fields(bundle_file: BundleFile) -> tuple[str, ...]:
@@ -377,6 +382,7 @@ class _Validator:
         self.rel_seen: dict[str, dict[int, int]] = {}
         self.covers_files: list[BundleFile] = []
         self.files_per_name: dict[str, int] = {}
+        self.on_file: Callable[[BundleFile, ValidationReport], None] | None = None
         self._anchor_cache: dict[str, tuple[frozenset[str], str] | None] = {}
 
     def where(self, packed: int) -> str:
@@ -390,9 +396,15 @@ class _Validator:
             for bundle_file in iter_manifest_files(manifest):
                 self.counts.setdefault(bundle_file.name, 0)
                 self._file(bundle_file)
+                if self.on_file is not None:
+                    self.on_file(bundle_file, self._report(manifest))
             self._cycles()
             for bundle_file in self.covers_files:
                 self._covers_places(bundle_file)
+        return self._report(manifest)
+
+    def _report(self, manifest: Manifest | None) -> ValidationReport:
+        """The report so far (its log, counts, ids and spool are the run's own, and go on growing)."""
         return ValidationReport(root=self.root, manifest=manifest, log=self.log, counts=self.counts,
                                 id_labels=self.id_labels, rejected_ids=set(self.rejected_ids), known_ids=self.known,
                                 spool=self.spool)
