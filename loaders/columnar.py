@@ -43,7 +43,7 @@ from pydantic_core import PydanticUndefined
 
 from graph.model import ID_PREFIXES, NBS_CODE_LENGTHS, NODE_MODELS, REL_MODELS
 from loaders.bundle import BundleFile, columns_for
-from loaders.readers import detect_encoding, required_columns
+from loaders.readers import MAX_LINE_BYTES, detect_encoding, line_blocks, required_columns
 
 ROW_COLUMN = "__row"
 """The column holding each record's row number (the header is row 1), as problems and rejects name it."""
@@ -163,27 +163,21 @@ def supports(bundle_file: BundleFile) -> bool:
 
 def _plain_bytes(path: Path, encoding: str) -> bool:
     """Whether the file is plain (see the module docstring): one record per line, nothing to unquote, no
-    blank line, every line decoding. Reads the file once, in blocks cut at line ends, at C speed."""
+    blank line, every line decoding. Reads the file once, in blocks of whole lines, at C speed."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")  # stateless at line ends for _ENCODINGS
-    rest = b""
     with open(path, "rb") as handle:
-        while True:
-            block = handle.read(BLOCK_BYTES)
-            data = rest + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if block and cut == 0:
-                rest = data  # no line end yet
-                continue
-            chunk, rest = data[:cut], data[cut:]
+        for item in line_blocks(handle, BLOCK_BYTES, longest=MAX_LINE_BYTES):
+            if item is None:
+                return False  # a line too long for the row reader: it reports it
+            chunk, final = item
             if (b'"' in chunk or b"\x00" in chunk or chunk.startswith((b"\n", b"\r\n")) or b"\n\n" in chunk
                     or b"\n\r\n" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n")):
                 return False  # quotes, NUL, a blank line (counted by the row reader, skipped by pyarrow), a lone CR
             try:
-                decoder.decode(chunk, final=not block)
+                decoder.decode(chunk, final=final)
             except UnicodeDecodeError:
                 return False
-            if not block:
-                return True
+    return True
 
 
 def _header(path: Path, encoding: str, bundle_file: BundleFile) -> list[str] | None:

@@ -395,32 +395,41 @@ _CHECK_BLOCK = 8 * 1024 * 1024
 _NONE_IF_EMPTY: dict[str, None] = {"": None}
 
 
+def line_blocks(handle: IO[bytes], block_bytes: int, *, longest: int) -> Iterator[tuple[bytes, bool] | None]:
+    """The file in blocks of whole lines (the last block may end without a line end), each with whether it is
+    the last; ``None`` (and nothing more) when a line runs to ``longest`` bytes. Bounded memory, C speed."""
+    rest = b""
+    while True:
+        block = handle.read(block_bytes)
+        data = rest + block
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        if block and cut == 0:  # no line end in a whole block: only a too-long line fails to end that late
+            if len(data) >= longest:
+                yield None
+                return
+            rest = data
+            continue
+        chunk, rest = data[:cut], data[cut:]
+        yield chunk, not block
+        if not block:
+            return
+
+
 def _clean_lines(handle: IO[bytes], encoding: str) -> bool:
     """Whether no line of the file would be flagged by :class:`_LineFeed`: every line decodes, is shorter than
     ``MAX_LINE_BYTES`` and has no NUL byte. Reads the file once in large blocks (C speed, bounded memory)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    rest = b""
-    while True:
-        block = handle.read(_CHECK_BLOCK)
-        data = rest + block
-        if not block:
-            cut = len(data)
-        else:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # no line end in a whole block: only a too-long line fails to end that late
-                if len(data) >= MAX_LINE_BYTES:
-                    return False
-                rest = data
-                continue
-        lines, rest = data[:cut], data[cut:]
+    for item in line_blocks(handle, _CHECK_BLOCK, longest=MAX_LINE_BYTES):
+        if item is None:
+            return False
+        lines, final = item
         if b"\x00" in lines or (lines and max(map(len, lines.split(b"\n"))) >= MAX_LINE_BYTES):
             return False
         try:
-            decoder.decode(lines, final=not block)
+            decoder.decode(lines, final=final)
         except UnicodeDecodeError:
             return False
-        if not block:
-            return True
+    return True
 
 
 def _csv_fast(text: IO[str]) -> Iterator[tuple[int, Sequence[str] | None, str | None]]:

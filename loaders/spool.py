@@ -94,17 +94,21 @@ class _ArrowGroup:
             self.writer.close()
             self.writer = None
 
-    def batches(self, rejected: frozenset[int]) -> Iterator[pa.RecordBatch]:
-        """The batches without the ``rejected`` row numbers and without the row-number column."""
+    def stored(self) -> Iterator[pa.RecordBatch]:
+        """The batches as appended, row-number column included."""
         self.flush(final=True)
         if not self.count:
             return
         with pa.OSFile(str(self.path), "rb") as source:
-            for batch in pa.ipc.open_stream(source):
-                if rejected:
-                    batch = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), value_set=pa.array(sorted(rejected)))))
-                if batch.num_rows:
-                    yield batch.drop_columns([ROW_COLUMN])
+            yield from pa.ipc.open_stream(source)
+
+    def batches(self, rejected: frozenset[int]) -> Iterator[pa.RecordBatch]:
+        """The batches without the ``rejected`` row numbers and without the row-number column."""
+        for batch in self.stored():
+            if rejected:
+                batch = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), value_set=pa.array(sorted(rejected)))))
+            if batch.num_rows:
+                yield batch.drop_columns([ROW_COLUMN])
 
     def replay(self, rejected: frozenset[int]) -> Iterator[Values]:
         extra = self.extra
@@ -225,12 +229,8 @@ class RecordSpool:
         rows: list[tuple[Any, ...]] = []
         for group in groups:
             assert isinstance(group, _ArrowGroup)
-            group.flush(final=True)
-            if not group.count:
-                continue
-            with pa.OSFile(str(group.path), "rb") as source:
-                for batch in pa.ipc.open_stream(source):
-                    rows += zip(*(batch.column(c).to_pylist() for c in (ROW_COLUMN, *columns)), strict=True)
+            for batch in group.stored():
+                rows += zip(*(batch.column(c).to_pylist() for c in (ROW_COLUMN, *columns)), strict=True)
         return sorted(rows)
 
     def close(self) -> None:

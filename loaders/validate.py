@@ -526,7 +526,7 @@ class _Validator:
         ends = set(sources)
         ends.update(targets)
         for node_id in ends.difference(self.id_labels):  # ends in the graph, not the bundle (none on a fresh load)
-            if self.known.get(node_id) is None or self.known.get(node_id) != label_for_id(node_id):
+            if self.known.get(node_id) != label_for_id(node_id) or label_for_id(node_id) is None:
                 raise columnar.NotSurelyValid("an unknown end")
         if self.rejected_ids and not self.rejected_ids.keys().isdisjoint(ends):
             raise columnar.NotSurelyValid("an end whose row has problems")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +241,6 @@ def test_unplain_files_are_not_read_at_all(tmp_path: Path) -> None:
     compounds.write_text(compounds.read_text(encoding="utf-8").replace("小区1", '"小区1"'), encoding="utf-8")
     bundle_file = BundleFile(path="nodes/Compound.csv", kind="node", name="Compound", format="csv")
     assert columnar.read_checked(root, bundle_file, max_field=10_000) is None
-    shutil.rmtree(root)
 
 
 def test_the_covers_check_reads_the_spooled_rows_of_a_columnar_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
