@@ -12,6 +12,10 @@ spatial check needs every organization's anchor first):
 
 Memory stays bounded by the number of ids, not rows: an id->label dict, a few per-org maps, the
 place->community links and a 64-bit hash per relationship row for the duplicate check.
+
+A plain CSV file is first tried column-at-a-time: ``loaders.columnar`` checks each row's own rules and
+``loaders.columnar_state`` the ones above that need the run's state; a file either proves valid there as a
+whole or is read row by row here, which names every problem.
 """
 
 from __future__ import annotations
@@ -24,16 +28,15 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast, get_args, get_origin
+from typing import Any, Literal, NamedTuple, get_args, get_origin
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, label_for_id, node_properties, rel_properties
-from loaders import columnar
+from graph.model import NODE_MODELS, REL_MODELS, Node, Rel, check_id, node_properties, rel_properties
+from loaders import columnar_state
 from loaders.bundle import MANIFEST_NAME, BundleFile, Manifest, iter_manifest_files, read_manifest
+from loaders.place_links import LOCATED, multi_add, multi_get
 from loaders.problems import DEFAULT_PROBLEM_LIMIT, Problem, ProblemLog
 from loaders.readers import DEFAULT_MAX_FIELD, Row, RowReader, problem_file
 from loaders.spool import RecordSpool
@@ -41,7 +44,6 @@ from loaders.spool import RecordSpool
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]*")
 _BOOL_WORDS = {"是": "true", "否": "false"}
-_LOCATED = frozenset({"Compound", "Building", "BusinessArea", "Enterprise"})
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _ANCHOR_LEVELS = {"街道党工委": "Subdistrict", "社区党委": "Community"}
 """Org level -> the label whose ``COVERS`` anchors an organization of that level in space."""
@@ -312,51 +314,11 @@ def _valid_id(value: str | None, label: str | None = None) -> bool:
     return label is None or check_id(label, value) is None
 
 
-def _multi_add(mapping: dict[str, str | tuple[str, ...]], key: str, value: str) -> None:
-    """Add to a one-to-few map that stores a plain string in the common one-value case (memory)."""
-    old = mapping.get(key)
-    if old is None:
-        mapping[key] = value
-    elif isinstance(old, str):
-        if old != value:
-            mapping[key] = (old, value)
-    elif value not in old:
-        mapping[key] = (*old, value)
-
-
-def _multi_get(mapping: Mapping[str, str | tuple[str, ...]], key: str) -> tuple[str, ...]:
-    value = mapping.get(key)
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else value
-
-
 def _ids(values: frozenset[str]) -> str:
     return ", ".join(sorted(values))
 
 
 # ------------------------------------------------------------------ validator
-
-
-@dataclass
-class _PendingFile:
-    """What a file on the column-at-a-time path adds to the run's state, kept aside until the whole file passed."""
-
-    locations: bool = False
-    """Whether to note where each id or relationship was (another file of the same label or type follows)."""
-    rows: int = 0
-    ids: set[str] = field(default_factory=set)
-    first_seen: dict[str, int] = field(default_factory=dict)
-    """Node files: id -> packed location (with ``locations``)."""
-    org_level: dict[str, str] = field(default_factory=dict)
-    rel_keys: dict[int, int] = field(default_factory=dict)
-    """Relationship files: hash of (source, target) -> packed location (with ``locations``)."""
-    rel_pairs: list[Any] = field(default_factory=list)
-    """Relationship files without ``locations``: each batch's "source, target" strings, to count at the end."""
-    part_of: list[tuple[str, str]] = field(default_factory=list)
-    located_in: list[tuple[str, str]] = field(default_factory=list)
-    parent: dict[str, tuple[str, int]] = field(default_factory=dict)
-    covers: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class _Validator:
@@ -439,8 +401,8 @@ class _Validator:
         self.files.append(file)
         if bundle_file.kind == "rel" and bundle_file.name == "COVERS":
             self.covers_files.append(bundle_file)
-        if self._file_columnar(bundle_file, file, file_index):
-            return
+        if columnar_state.validate_file(self, bundle_file, file, file_index):
+            return  # proven valid column-wise; its state is taken in
         model: type[Node] | type[Rel]
         model = NODE_MODELS[bundle_file.name] if bundle_file.kind == "node" else REL_MODELS[bundle_file.name]
         plan = _plan(bundle_file)
@@ -461,134 +423,6 @@ class _Validator:
                     fields = values_of(record)  # a relationship's fields start with source and target
                     source_label, target_label = self.label_of(fields[0]), self.label_of(fields[1])
                     spool.add_rel(file, (str(source_label), str(target_label)), row_number, (*fields, source_label, target_label))
-
-    # ---------------------------------------------------- column-at-a-time path
-
-    def _file_columnar(self, bundle_file: BundleFile, file: str, file_index: int) -> bool:
-        """Validate a plain CSV file column-wise (``loaders.columnar``), if every row of it is surely valid.
-
-        The checks of the row path that need the run's state (duplicate ids and relationships, ends, parents)
-        are made on whole batches against the state so far plus the file's own, which is kept aside and
-        applied only once the whole file passed. Returns False, with nothing changed, when the file must be
-        read row by row instead (which then names every problem).
-        """
-        batches = columnar.read_checked(self.root, bundle_file, max_field=self.max_field)
-        if batches is None:
-            return False
-        arrow = self.spool.arrow_file(file) if self.spool is not None else None
-        # Where each id or relationship was first seen is only ever told when a later file of the same label or
-        # type repeats it (ids of other labels have other forms): a bundle's only file keeps sets, not locations.
-        pending = _PendingFile(locations=self.files_per_name.get(bundle_file.name, 0) > 1)
-        try:
-            for batch in batches:
-                packed = [file_index << 32 | row for row in batch.column(columnar.ROW_COLUMN).to_pylist()]
-                if bundle_file.kind == "node":
-                    self._columnar_nodes(bundle_file.name, batch, packed, pending)
-                    if arrow is not None:
-                        arrow.append(batch)
-                else:
-                    for pair, part in self._columnar_rels(bundle_file.name, batch, packed, pending):
-                        if arrow is not None:
-                            arrow.append(part, pair)
-                pending.rows += batch.num_rows
-            if pending.rel_pairs and len(pc.unique(pa.chunked_array(pending.rel_pairs))) != pending.rows:
-                raise columnar.NotSurelyValid("a duplicate relationship")
-        except columnar.NotSurelyValid:
-            if arrow is not None:
-                arrow.discard()
-            return False
-        self._apply(bundle_file, pending)
-        if arrow is not None and self.spool is not None:
-            self.spool.keep_arrow(arrow)
-        return True
-
-    def _columnar_nodes(self, label: str, batch: Any, packed: list[int], pending: _PendingFile) -> None:
-        ids = batch.column("id").to_pylist()
-        before = len(pending.ids)
-        pending.ids.update(ids)
-        if pending.locations:
-            pending.first_seen.update(zip(ids, packed, strict=True))
-        if len(pending.ids) != before + len(ids) or not self.id_labels.keys().isdisjoint(ids):
-            raise columnar.NotSurelyValid("a duplicate id")
-        known = self.known.get
-        if any(known(node_id, label) != label for node_id in ids):
-            raise columnar.NotSurelyValid("an id the graph has under another label")
-        if label == "PartyOrg":
-            pending.org_level.update(zip(ids, batch.column("level").to_pylist(), strict=True))
-
-    def _columnar_rels(self, rel_type: str, batch: Any, packed: list[int],
-                       pending: _PendingFile) -> Iterator[tuple[tuple[str, str], Any]]:
-        """Check a batch of relationships; yield its rows per (source label, target label) pair.
-
-        An id's form names its label (``label_for_id``; every id of the bundle was checked to fit its label),
-        so the ends' labels are computed column-wise; that each end exists is a set operation."""
-        sources, targets = batch.column("source").to_pylist(), batch.column("target").to_pylist()
-        ends = set(sources)
-        ends.update(targets)
-        for node_id in ends.difference(self.id_labels):  # ends in the graph, not the bundle (none on a fresh load)
-            if self.known.get(node_id) != label_for_id(node_id) or label_for_id(node_id) is None:
-                raise columnar.NotSurelyValid("an unknown end")
-        if self.rejected_ids and not self.rejected_ids.keys().isdisjoint(ends):
-            raise columnar.NotSurelyValid("an end whose row has problems")
-        source_labels = columnar.id_labels(batch.column("source"))
-        target_labels = columnar.id_labels(batch.column("target"))
-        codes = pc.binary_join_element_wise(source_labels, target_labels, "\x1f").dictionary_encode()
-        kinds = [cast("tuple[str, str]", tuple(k.split("\x1f"))) for k in codes.dictionary.to_pylist()]
-        if not set(kinds) <= set(REL_MODELS[rel_type].endpoints):
-            raise columnar.NotSurelyValid("labels the type cannot link")
-        if pending.locations:  # as the row path's duplicate check, which a later file of this type continues
-            keys = list(map(hash, zip(sources, targets, strict=True)))
-            before = len(pending.rel_keys)
-            pending.rel_keys.update(zip(keys, packed, strict=True))
-            if len(pending.rel_keys) != before + len(keys) or not self.rel_seen.get(rel_type, {}).keys().isdisjoint(keys):
-                raise columnar.NotSurelyValid("a duplicate relationship")
-        else:  # the type's only file: duplicates are counted at its end (_file_columnar)
-            pending.rel_pairs.append(pc.binary_join_element_wise(batch.column("source"), batch.column("target"), "\x1f"))
-        if rel_type in ("PART_OF", "LOCATED_IN", "REPORTS_TO", "COVERS"):  # the types the later checks need
-            self._columnar_state(rel_type, batch, sources, targets, source_labels.to_pylist(), target_labels.to_pylist(),
-                                 packed, pending)
-        if len(kinds) == 1:
-            yield kinds[0], batch
-            return
-        for n, pair in enumerate(kinds):
-            yield pair, batch.filter(pc.equal(codes.indices, n))
-
-    def _columnar_state(self, rel_type: str, batch: Any, sources: list[str], targets: list[str], source_labels: list[str],
-                        target_labels: list[str], packed: list[int], pending: _PendingFile) -> None:
-        """What ``_rel`` notes of each row for the later checks (parents, places, anchors), kept aside."""
-        current = [u is None for u in batch.column("until").to_pylist()]
-        for i, (source, target) in enumerate(zip(sources, targets, strict=True)):
-            if rel_type == "PART_OF" and source_labels[i] == "Community" and target_labels[i] == "Subdistrict":
-                pending.part_of.append((source, target))
-            elif rel_type == "LOCATED_IN" and source_labels[i] in _LOCATED:
-                pending.located_in.append((source, target))
-            elif rel_type == "REPORTS_TO" and current[i]:
-                existing = self.parent.get(source) or pending.parent.get(source)
-                if existing is None:
-                    pending.parent[source] = (target, packed[i])
-                elif existing[0] != target:
-                    raise columnar.NotSurelyValid("a second parent")
-            elif rel_type == "COVERS" and current[i]:
-                pending.covers.append((source, target, target_labels[i]))
-
-    def _apply(self, bundle_file: BundleFile, pending: _PendingFile) -> None:
-        """Take in the state of a file that passed the column-at-a-time checks, as the row path would have."""
-        name = bundle_file.name
-        self.counts[name] += pending.rows
-        if bundle_file.kind == "node":
-            self.id_labels.update(dict.fromkeys(pending.ids, name))
-            self.first_seen.update(pending.first_seen)
-            self.org_level.update(pending.org_level)
-            return
-        self.rel_seen.setdefault(name, {}).update(pending.rel_keys)
-        for source, target in pending.part_of:
-            _multi_add(self.part_of, source, target)
-        for source, target in pending.located_in:
-            _multi_add(self.located_in, source, target)
-        self.parent.update(pending.parent)
-        for source, target, target_label in pending.covers:
-            if self._anchors_org(source, target_label):
-                _multi_add(self.anchors, source, target)
 
     def label_of(self, node_id: str | None) -> str | None:
         """As :meth:`ValidationReport.label_of`: the bundle's label of an id, else the graph's."""
@@ -671,15 +505,15 @@ class _Validator:
             return
         current = getattr(record, "until", None) is None
         if rel_type == "PART_OF" and source_label == "Community" and target_label == "Subdistrict":
-            _multi_add(self.part_of, source, target)
-        elif rel_type == "LOCATED_IN" and source_label in _LOCATED:
-            _multi_add(self.located_in, source, target)
+            multi_add(self.part_of, source, target)
+        elif rel_type == "LOCATED_IN" and source_label in LOCATED:
+            multi_add(self.located_in, source, target)
         elif rel_type == "REPORTS_TO" and current:
             self._parent(file, row_number, packed, source, target)
-        elif rel_type == "COVERS" and current and self._anchors_org(source, target_label):
-            _multi_add(self.anchors, source, target)
+        elif rel_type == "COVERS" and current and self.anchors_org(source, target_label):
+            multi_add(self.anchors, source, target)
 
-    def _anchors_org(self, org: str, place_label: str | None) -> bool:
+    def anchors_org(self, org: str, place_label: str | None) -> bool:
         """Whether a current COVERS of this place anchors the org: 街道党工委→Subdistrict, 社区党委→Community."""
         anchor_label = _ANCHOR_LEVELS.get(self.org_level.get(org, ""))
         return anchor_label is not None and place_label == anchor_label
@@ -739,10 +573,10 @@ class _Validator:
         if label == "Subdistrict":
             return frozenset({node_id})
         if label == "Community":
-            return frozenset(_multi_get(self.part_of, node_id))
-        if label in _LOCATED and depth < 3:
+            return frozenset(multi_get(self.part_of, node_id))
+        if label in LOCATED and depth < 3:
             found: set[str] = set()
-            for container in _multi_get(self.located_in, node_id):
+            for container in multi_get(self.located_in, node_id):
                 found |= self._subdistricts(container, self.id_labels.get(container) or self.known.get(container), depth + 1)
             return frozenset(found)
         return frozenset()
@@ -759,7 +593,7 @@ class _Validator:
         while node is not None and node not in seen:
             seen.add(node)
             own: set[str] = set()
-            for place in _multi_get(self.anchors, node):
+            for place in multi_get(self.anchors, node):
                 own |= self._subdistricts(place, self.id_labels.get(place) or self.known.get(place))
             if own:
                 result = (frozenset(own), node)
@@ -786,7 +620,7 @@ class _Validator:
             if org is None or place is None or self.log.is_rejected(file, row_number):
                 continue
             place_label = self.id_labels.get(place) or self.known.get(place)
-            is_anchor = values.get("until") is None and self._anchors_org(org, place_label)
+            is_anchor = values.get("until") is None and self.anchors_org(org, place_label)
             # an anchoring row is checked against the parent's area: 社区党委 under the wrong 街道党工委
             start = (self.parent[org][0] if org in self.parent else None) if is_anchor else org
             anchor = self._anchor(start)
