@@ -23,7 +23,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,6 +36,9 @@ from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import QueryError
 from graph.readonly import check_read_only
 from graph.schema import GraphSchema
+
+if TYPE_CHECKING:
+    from graph.topology import Topology
 
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body (only the admin console takes one); bigger ones get 413 before they are read whole."""
@@ -122,6 +125,13 @@ class GuardedEngine(GraphEngine):
 
     def describe(self) -> dict[str, Any]:
         return self.inner.describe()
+
+    # The topology holds ids and relationship types only: what walks and paths answer through read() too.
+    def prepare_topology(self, *, wait: bool = False) -> None:
+        self.inner.prepare_topology(wait=wait)
+
+    def topology(self) -> Topology | None:
+        return self.inner.topology()
 
     def close(self) -> None:
         self.inner.close()

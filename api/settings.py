@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     embedded_buffer_mb: int = Field(1024, ge=64, description="embedded engine: page cache in MiB")
     embedded_connections: int | None = Field(None, ge=1, le=64, description="embedded engine: queries run at once (more "
                                              "wait); default one per 256 MiB of page cache")
+    embedded_topology: bool = Field(True, description="embedded engine, when served (read-only): keep every relationship "
+                                    "in memory (about 100 MB at scale 100, built in seconds in the background) for "
+                                    "neighborhoods and shortest paths; until it is built they use queries")
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="bolt:// for one server, neo4j:// for a cluster")
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = Field(None, description="leave unset when the server has auth off")
@@ -74,7 +77,8 @@ class Settings(BaseSettings):
         from graph.ladybug_engine import LadybugEngine
 
         return LadybugEngine(self.db_path, read_only=read_only, buffer_pool_mb=self.embedded_buffer_mb,
-                             timeout_s=self.query_timeout_s, connections=self.embedded_connections)
+                             timeout_s=self.query_timeout_s, connections=self.embedded_connections,
+                             topology=self.embedded_topology)
 
     def neo4j_driver_options(self) -> dict[str, Any]:
         """The Neo4j engine's pool, timeout and retry arguments, from the ``ORGGRAPH_NEO4J_*`` settings."""

@@ -426,7 +426,9 @@ def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOU
         rw.create_schema()  # a schema that grew since the database was cached (no-op otherwise)
         _ensure_rollup(rw)
         rw.close()
-        return LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s)
+        served = LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s)
+        served.prepare_topology(wait=True)  # as serve has it once started (graph/topology.py)
+        return served
     from graph.neo4j_engine import Neo4jEngine
 
     neo = Neo4jEngine(where["uri"], timeout_s=timeout_s)

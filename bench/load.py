@@ -241,7 +241,8 @@ def _code_version() -> str:
     import hashlib
 
     digest = hashlib.sha1()
-    for name in ("loaders/load.py", "loaders/validate.py", "loaders/readers.py", "loaders/writes.py", "loaders/spool.py",
+    for name in ("loaders/load.py", "loaders/validate.py", "loaders/columnar.py", "loaders/columnar_state.py",
+                 "loaders/place_links.py", "loaders/readers.py", "loaders/writes.py", "loaders/spool.py",
                  "graph/ladybug_engine.py", "graph/neo4j_engine.py", "graph/engine.py"):
         path = BENCH_DIR.parent.parent / name
         if path.exists():

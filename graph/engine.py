@@ -10,10 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.schema import DERIVED_TABLES, GraphSchema
+
+if TYPE_CHECKING:
+    from graph.topology import Topology
 
 Row = dict[str, Any]
 DEFAULT_BATCH_SIZE = 5000
@@ -56,6 +59,15 @@ class GraphEngine(ABC):
     def describe(self) -> dict[str, Any]:
         """Where the data lives, for health checks and logs (never secrets)."""
         return {"engine": self.kind}
+
+    def prepare_topology(self, *, wait: bool = False) -> None:
+        """Build the in-memory topology of :mod:`graph.topology` where the engine keeps one (a read-only
+        LadybugDB database); elsewhere nothing."""
+        return None
+
+    def topology(self) -> Topology | None:
+        """Every relationship in memory, once prepared and where the graph cannot change; else ``None``."""
+        return None
 
     def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str | None:
         """What the engine's planner says ``query`` does (``r`` for read only), without running it;

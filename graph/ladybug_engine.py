@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import logging
 import queue
 import tempfile
 import threading
@@ -22,16 +23,28 @@ import pyarrow as pa
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters, inline_nulls
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
-from graph.model import NODE_MODELS
+from graph.model import NODE_MODELS, REL_MODELS
 from graph.schema import GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
-from graph.values import csv_text, from_ladybug, to_parameter
+from graph.topology import Topology, build, topology_summary
+from graph.values import csv_text, from_ladybug, plain_values, to_parameter
 
 DEFAULT_DB_PATH = Path("data/orggraph.lbug")
+log = logging.getLogger("orggraph.engine")
 COPY_PROGRESS_ROWS = 10_000
 ALONE_RETRY_PAUSES_S = (0.0, 0.2, 1.0)
 MB_PER_CONNECTION = 256
 """Page cache per pooled connection: each running query takes its working memory from the page cache, and
 the load test exhausted 512 MiB with 4 connections (shortest paths) but not with 2, nor 1 GiB with 4."""
+
+
+def _arrow(conn: ladybug.Connection, query: str) -> pa.Table:
+    """All of a query's rows as an Arrow table (columns of plain values, not a Python object per value)."""
+    result = conn.execute(query)
+    assert not isinstance(result, list), "one statement, one result"
+    try:
+        return result.get_as_arrow()
+    finally:
+        result.close()
 
 
 def _out_of_buffer(exc: RuntimeError) -> bool:
@@ -99,15 +112,22 @@ class LadybugEngine(GraphEngine):
     connections:
         Most queries run at once (each on its own connection); more wait their turn. Default: one per
         256 MiB of page cache (``MB_PER_CONNECTION``), 1 to 8; 4 when LadybugDB sizes the cache.
+    topology:
+        Whether a read-only engine may keep every relationship in memory (:mod:`graph.topology`) once
+        :meth:`prepare_topology` is called, for neighborhood walks and shortest paths.
     """
 
     kind: ClassVar[str] = "embedded"
     dialect: ClassVar[str] = "ladybug"
 
     def __init__(self, path: str | Path = DEFAULT_DB_PATH, *, read_only: bool = False, buffer_pool_mb: int = 1024,
-                 timeout_s: float = 30.0, connections: int | None = None) -> None:
+                 timeout_s: float = 30.0, connections: int | None = None, topology: bool = True) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self.keeps_topology = topology and read_only  # only a read-only view is fixed (graph/topology.py)
+        self._topology: Topology | None = None
+        self._topology_thread: threading.Thread | None = None
+        self._topology_lock = threading.Lock()
         self.timeout_ms = int(timeout_s * 1000)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +216,7 @@ class LadybugEngine(GraphEngine):
         try:
             for res in results:  # several statements give several results; the last one answers
                 columns = res.get_column_names()
-                rows = [dict(zip(columns, (from_ladybug(v) for v in row), strict=True)) for row in res.get_all()]
+                rows = [dict(zip(columns, plain_values(row), strict=True)) for row in res.get_all()]
         finally:
             for res in results:  # an open result keeps its memory in the page cache
                 res.close()
@@ -363,12 +383,68 @@ class LadybugEngine(GraphEngine):
             raise EngineUnavailableError(f"the embedded database at {self.path} does not answer: {exc}") from exc
 
     def describe(self) -> dict[str, Any]:
-        return {"engine": self.kind, "path": self.path, "read_only": self.read_only}
+        described: dict[str, Any] = {"engine": self.kind, "path": self.path, "read_only": self.read_only}
+        if self.keeps_topology:
+            described["topology"] = topology_summary(self._topology, building=self._topology_thread is not None)
+        return described
+
+    # -- topology (graph/topology.py) ------------------------------------------------------------
+
+    def prepare_topology(self, *, wait: bool = False) -> None:
+        """Start building the in-memory topology in the background (once); ``wait`` until it is built.
+
+        Until it is ready, :meth:`topology` answers ``None`` and walks and paths take their queries. Does nothing
+        on an engine that may be written to, or that was opened with ``topology=False``."""
+        if not self.keeps_topology:
+            return
+        with self._topology_lock:
+            if self._topology_thread is None and self._topology is None and not self._closed:
+                self._topology_thread = threading.Thread(target=self._build_topology, name="orggraph-topology",
+                                                         daemon=True)
+                self._topology_thread.start()
+            thread = self._topology_thread
+        if wait and thread is not None:
+            thread.join()
+
+    def topology(self) -> Topology | None:
+        """The in-memory topology once :meth:`prepare_topology` has built it, else ``None``."""
+        return self._topology
+
+    def _build_topology(self) -> None:
+        labels = tuple(NODE_MODELS)
+        types = tuple(REL_MODELS)
+        try:
+            with self._connection() as conn:
+                listed = _arrow(conn, "CALL show_tables() RETURN name, id").to_pylist()
+                tables = {str(row["name"]): int(row["id"]) for row in listed}
+                present_labels = tuple(label for label in labels if label in tables)
+                present_types = tuple(rel for rel in types if rel in tables)
+
+                def node_ids(label: str) -> pa.Table:
+                    return _arrow(conn, f"MATCH (n:{allowed_label(label)}) RETURN offset(id(n)) AS offset, n.id AS id")
+
+                def rel_ends(rel_type: str) -> pa.Table:
+                    return _arrow(conn, f"MATCH (a)-[r:{allowed_rel_type(rel_type)}]->(b) RETURN id(a) AS source, "
+                                        "id(b) AS target")
+
+                built = build(present_labels, present_types, {label: tables[label] for label in present_labels},
+                              node_ids, rel_ends, cancelled=lambda: self._closed)
+        except Exception:  # a topology is a speed-up: without one, walks and paths take their queries
+            log.warning("the in-memory topology could not be built; walks and paths use queries", exc_info=True)
+            built = None
+        with self._topology_lock:
+            self._topology = built
+            self._topology_thread = None
+        if built is not None:
+            log.info("in-memory topology ready: %s", topology_summary(built))
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        building = self._topology_thread
+        if building is not None:
+            building.join()  # it stops at its next read (cancelled), and holds a connection until then
         for conn in self._connections:
             conn.close()
         self._connections.clear()

@@ -9,6 +9,7 @@ Properties whose value is ``None`` are dropped (Neo4j does not store them; Ladyb
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,15 @@ def from_ladybug(value: Any) -> Any:
     if isinstance(value, Decimal):
         return plain_number(value)
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
+def plain_values(row: Iterable[Any]) -> list[Any]:
+    """:func:`from_ladybug` of each value of a row; plain ones are taken as they are without a call (most are,
+    and a row of a node's columns has a dozen)."""
+    return [value if type(value) in _AS_IS else from_ladybug(value) for value in row]
 
 
 def from_neo4j(value: Any) -> Any:

@@ -1,7 +1,9 @@
 """Answers built from catalog queries: roll-ups, neighborhood walks, paths, pages of lists.
 
 The API, the CLI and the notebooks call these plain functions; each runs only catalog queries, so
-both engines give the same answers (checked by the differential tests).
+both engines give the same answers (checked by the differential tests). Where the engine keeps the graph's
+relationships in memory (:mod:`graph.topology`, a read-only LadybugDB database), neighborhood walks and shortest
+paths take their steps there and read only the nodes they answer with; the tests check the answers are the same.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 
 from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
+from graph.topology import Topology, least_relationship, least_shortest_path, walk
 from queries import rollup
 from queries.catalog import dataset_as_of, run_catalog
 
@@ -174,12 +177,17 @@ def step_rows(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 500) -> l
 
 def nodes_by_id(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 1000) -> dict[str, dict[str, Any]]:
     """The nodes ``ids`` (of any labels) with their properties, by id: ``nodes_by_ids`` per label and chunk."""
-    by_label = ids_by_label(ids)
+    return nodes_of_labels(engine, ids_by_label(ids), chunk=chunk)
+
+
+def nodes_of_labels(engine: GraphEngine, by_label: Mapping[str, list[str]], *, chunk: int = 1000) -> dict[str, dict[str, Any]]:
+    """:func:`nodes_by_id` for ids already grouped by label. Each node as the engines give a node: ``id``,
+    ``label``, then its properties that are not null."""
     found: dict[str, dict[str, Any]] = {}
     for label, group in sorted(by_label.items()):
         for start in range(0, len(group), chunk):
             for row in run_catalog(engine, "nodes_by_ids", {"ids": group[start:start + chunk]}, label=label):
-                found[row["node"]["id"]] = row["node"]
+                found[row["id"]] = {name: value for name, value in row.items() if value is not None}
     return found
 
 
@@ -207,6 +215,9 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
     labels = sorted(wanted) if types else None
     if not wanted:
         return Neighborhood(center={**center, "distance": 0}, nodes=[{**center, "distance": 0}], edges=[])
+    topology = engine.topology()
+    if topology is not None and (center_index := topology.index_of(center["id"])) is not None:
+        return _walk_in_memory(engine, topology, center, center_index, depth, labels, limit)
     if depth == 1 and one_query_beats_a_walk(engine):
         return _hood(engine, center, labels, limit)
     distance_of: dict[str, int] = {center["id"]: 0}
@@ -241,8 +252,8 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
             left_out.update(everything - set(new))
         elif len(steps) == 1 and not found and distance == depth and not left_out:
             counted = steps[0].total - len(new)  # one query: its count is exact
-        else:  # which were left out, by id: the rest of each query that had more than it returned
-            everything = everything.union(*(far_ends(engine, step.ids, list(distance_of), labels, step.total)[0].far
+        else:  # which were left out, by id: every far end of each query that had more than it returned
+            everything = everything.union(*(every_far_end(engine, step.ids, distance_of, wanted)
                                             for step in steps if len(step.far) < step.total))
             left_out.update(everything - set(new))
         distance_of.update((node_id, distance) for node_id in new)
@@ -269,6 +280,27 @@ def _chunks(ids: Iterable[str], chunk: int = PATH_STEP_CHUNK) -> list[tuple[str,
     """``ids`` by label (their form names it) in chunks of at most ``chunk``, in label order."""
     return [(label, group[start:start + chunk]) for label, group in sorted(ids_by_label(ids).items())
             for start in range(0, len(group), chunk)]
+
+
+def _walk_in_memory(engine: GraphEngine, topology: Topology, center: dict[str, Any], center_index: int, depth: int,
+                    labels: list[str] | None, limit: int) -> Neighborhood:
+    """:func:`neighbors` over the engine's in-memory topology (:func:`graph.topology.walk`): the same nodes,
+    relationships and count left out, with only the kept nodes' properties read from the database."""
+    found = walk(topology, center_index, depth, labels, limit)
+    distance_of = {topology.id_of(index): distance for index, distance in found.distance.items()}
+    by_label: dict[str, list[str]] = {}
+    for index in found.distance:
+        if index != center_index:
+            by_label.setdefault(topology.label_name(index), []).append(topology.id_of(index))
+    found_nodes = nodes_of_labels(engine, by_label)
+    nodes = [{**center, "distance": 0}]
+    for node_id, distance in distance_of.items():
+        if (node := found_nodes.get(node_id)) is not None:
+            node["distance"] = distance  # the node's own dict, just read
+            nodes.append(node)
+    return Neighborhood(center=nodes[0], nodes=sorted(nodes, key=lambda n: (n["distance"], n["id"])),
+                        edges=[{"source": a, "target": b, "type": t} for a, b, t in sorted(found.edges)],
+                        truncated=found.omitted > 0, omitted=found.omitted)
 
 
 def _hood(engine: GraphEngine, center: dict[str, Any], labels: list[str] | None, limit: int) -> Neighborhood:
@@ -303,6 +335,16 @@ def far_ends(engine: GraphEngine, ids: Iterable[str], seen: list[str], labels: l
         rows = run_catalog(engine, "neighbors_least", {"ids": chunk, "seen": seen, "labels": labels, "k": k}, label=label)
         steps.append(FarEnds(ids=chunk, far=[r["far"] for r in rows], total=rows[0]["total"] if rows else 0))
     return steps
+
+
+def every_far_end(engine: GraphEngine, ids: Iterable[str], seen: Mapping[str, Any], wanted: set[str]) -> set[str]:
+    """Every far end of the relationships of ``ids`` that is not in ``seen`` and of a label in ``wanted``, by reading
+    those relationships (``path_step``): what ``neighbors_least`` would answer with no limit, which it does not
+    take (a hub's far ends are bounded by nothing but the graph)."""
+    walked = set(ids)
+    return {far for row in path_step(engine, walked) if row["type"] is not None
+            and (far := row["target"] if row["source"] in walked else row["source"]) not in seen
+            and label_for_id(far) in wanted}
 
 
 def links(engine: GraphEngine, sources: Iterable[str], targets: Iterable[str], *, chunk: int = PATH_STEP_CHUNK) -> list[Row]:
@@ -437,6 +479,9 @@ def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int
     if source == target:
         node = _entity(engine, source)
         return {"length": 0, "nodes": [node], "edges": []} if node else None
+    topology = engine.topology()
+    if topology is not None:
+        return _path_in_memory(engine, topology, source, target, max_length)
     if one_query_beats_a_walk(engine):
         rows = run_catalog(engine, "least_shortest_path", params)
         if not rows:
@@ -456,6 +501,25 @@ def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int
             return None  # deleted while searching
     edges = [min(links[frozenset(pair)], key=lambda e: (e["type"], e["source"])) for pair in itertools.pairwise(ids)]
     return {"length": len(ids) - 1, "nodes": nodes, "edges": edges}
+
+
+def _path_in_memory(engine: GraphEngine, topology: Topology, source: str, target: str, max_length: int
+                    ) -> dict[str, Any] | None:
+    """:func:`shortest_path` over the engine's in-memory topology (:func:`graph.topology.least_shortest_path`):
+    the same path, with only its nodes read from the database."""
+    ends = topology.index_of(source), topology.index_of(target)
+    if ends[0] is None or ends[1] is None:
+        return None
+    path = least_shortest_path(topology, ends[0], ends[1], max_length)
+    if path is None:
+        return None
+    by_id = nodes_by_id(engine, [topology.id_of(index) for index in path])
+    nodes = [by_id.get(topology.id_of(index)) for index in path]
+    if any(node is None for node in nodes):
+        return None
+    edges = [dict(zip(("source", "target", "type"), least_relationship(topology, a, b), strict=True))
+             for a, b in itertools.pairwise(path)]
+    return {"length": len(path) - 1, "nodes": nodes, "edges": edges}
 
 
 def _search_path(engine: GraphEngine, source: str, target: str, max_length: int

@@ -101,7 +101,7 @@ class LeastStep(Step):
     seen: list[Id] = Field(min_length=1, max_length=10_000, description="Ids that are not far ends (the walk's nodes so far).")
     labels: Annotated[list[str] | None, AfterValidator(_node_labels)] = Field(
         None, description="Labels of the far ends to return and count; null: every label.")
-    k: int = Field(ge=1, le=1_000_000_000, description="Most far ends to return.")
+    k: int = Field(ge=1, le=100_000, description="Most far ends to return (a walk asks for the room it has left).")
 
 
 class Hood(EntityId):
@@ -384,6 +384,14 @@ class NeighborNodeRow(Row):
     node: dict[str, Any]
 
 
+class NodePropertiesRow(Row):
+    """A node as columns (``n.__PROPERTIES__``): its id, label and stored properties (which depend on the label)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    label: str
+
+
 class GroupMemberRow(Row):
     member_id: str
     member_name: str
@@ -540,7 +548,7 @@ SPECS: dict[str, QuerySpec] = {
                                 Hood, HoodRow, "internal"),
     "neighbors_degree": QuerySpec("How many relationships some nodes have", "实体的关系数量", Step, DegreeRow, "internal"),
     "neighbors_links": QuerySpec("Relationships from some nodes to others", "实体之间的关系", Links, PathStepRow, "internal"),
-    "nodes_by_ids": QuerySpec("Nodes by id", "按编号批量查询实体", Step, NeighborNodeRow, "internal"),
+    "nodes_by_ids": QuerySpec("Nodes by id", "按编号批量查询实体", Step, NodePropertiesRow, "internal"),
     "path_step": QuerySpec("One step of the shortest-path search", "最短路径搜索(一步)", Step, PathStepRow, "internal"),
     "common_neighbors": QuerySpec("What links two entities", "两实体的共同关联", Pair, NeighborNodeRow, "linkage"),
     "hometown_group_members": QuerySpec("Members of a hometown group", "同乡村党员", EntityId, GroupMemberRow, "linkage"),

@@ -17,6 +17,7 @@ from graph.ladybug_engine import LadybugEngine
 from graph.neo4j_engine import Neo4jEngine
 
 ENGINE_KINDS = ("embedded", "neo4j")
+WALK_ENGINE_KINDS = (*ENGINE_KINDS, "embedded-topology")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -108,6 +109,26 @@ def reference_embedded(reference_store: Path) -> Iterator[LadybugEngine]:
     engine = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=2048)
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="module")
+def reference_topology(reference_store: Path) -> Iterator[LadybugEngine]:
+    """The reference dataset read-only with every relationship in memory (graph/topology.py), as ``serve`` opens
+    it: neighborhood walks and shortest paths take their steps there instead of in queries."""
+    engine = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=512)
+    engine.prepare_topology(wait=True)
+    assert engine.topology() is not None
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(params=WALK_ENGINE_KINDS)
+def reference_walker(request: pytest.FixtureRequest) -> GraphEngine:
+    """Each test using this runs on both engines holding the reference dataset, and once more on LadybugDB with
+    its relationships in memory: the walks and paths of queries.answers have a third way there."""
+    name = {"embedded": "reference_embedded", "neo4j": "reference_neo4j", "embedded-topology": "reference_topology"}
+    result: GraphEngine = request.getfixturevalue(name[request.param])
+    return result
 
 
 @pytest.fixture

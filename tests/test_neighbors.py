@@ -47,7 +47,8 @@ CENTERS = ("org-luohu", "org-mb-01", "440303002003", "htg-01", "cmp-000001", "44
 
 
 @pytest.mark.parametrize("center_id", CENTERS)
-def test_the_walk_over_ids_returns_what_reading_every_neighbor_does(reference_engine: GraphEngine, center_id: str) -> None:
+def test_the_walk_over_ids_returns_what_reading_every_neighbor_does(reference_walker: GraphEngine, center_id: str) -> None:
+    reference_engine = reference_walker
     center = run_catalog(reference_engine, "entity_by_id", {"id": center_id})[0]["n"]
     for depth, types, limit in ((1, None, 500), (2, None, 500), (2, None, 40), (1, None, 3),
                                 (2, ["PartyOrg", "Compound", "Community"], 200), (3, ["PartyOrg"], 500)):
@@ -59,8 +60,9 @@ def test_the_walk_over_ids_returns_what_reading_every_neighbor_does(reference_en
         assert got.center == {**center, "distance": 0}
 
 
-def test_omitted_counts_nodes_not_relationships(reference_engine: GraphEngine) -> None:
+def test_omitted_counts_nodes_not_relationships(reference_walker: GraphEngine) -> None:
     """A branch's members each have one MEMBER_OF to it; a limit of 3 leaves out every other neighbor once."""
+    reference_engine = reference_walker
     center = run_catalog(reference_engine, "entity_by_id", {"id": "org-mb-01"})[0]["n"]
     everything = answers.neighbors(reference_engine, center, depth=1, limit=10_000)
     cut = answers.neighbors(reference_engine, center, depth=1, limit=3)
@@ -96,6 +98,17 @@ def test_limits_at_the_boundaries(reference_engine: GraphEngine, center_id: str,
     """The limit is in the query (neighbors_least): at exactly the number of nodes within reach of a step, one more
     and one less, and in the middle of a step of a deeper walk (the next steps then only count), the walk answers
     what reading every neighbor does."""
+    check_limits(reference_engine, center_id, types)
+
+
+@pytest.mark.parametrize("center_id", ("org-mb-01", "440303002003", "cmp-000001", "440303002"))
+@pytest.mark.parametrize("types", [None, ["Community", "Compound", "Member", "HometownGroup", "PartyOrg"]])
+def test_limits_at_the_boundaries_in_memory(reference_topology: GraphEngine, center_id: str, types: list[str] | None) -> None:
+    """The same cases, walked over the relationships in memory (graph.topology.walk)."""
+    check_limits(reference_topology, center_id, types)
+
+
+def check_limits(reference_engine: GraphEngine, center_id: str, types: list[str] | None) -> None:
     center = run_catalog(reference_engine, "entity_by_id", {"id": center_id})[0]["n"]
     whole = oracle(reference_engine, center, 3, types, 5000)
     assert not whole.truncated

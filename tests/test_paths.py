@@ -18,10 +18,12 @@ import pytest
 from pydantic import ValidationError
 
 from graph.engine import GraphEngine
+from graph.ladybug_engine import LadybugEngine
 from loaders.bundle import BundleWriter
 from loaders.load import load_bundle
 from queries import answers
 from queries.catalog import run_catalog
+from tests.conftest import WALK_ENGINE_KINDS
 
 # Two subdistricts of one district; community A (two compounds, a tie between them), B and C; a mobile
 # branch serving a hometown group; a member of a branch who is also its reserve cadre (two relationships
@@ -95,10 +97,18 @@ def least_shortest_path(graph: nx.Graph, source: str, target: str) -> list[str] 
     return path
 
 
-@pytest.fixture
-def paths_engine(engine: GraphEngine, tmp_path: Path) -> tuple[GraphEngine, nx.Graph]:
+@pytest.fixture(params=WALK_ENGINE_KINDS)
+def paths_engine(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[GraphEngine, nx.Graph]:
+    """The hand-built graph on each engine, and on LadybugDB opened read-only with its relationships in memory."""
+    engine: GraphEngine = request.getfixturevalue("neo4j_engine" if request.param == "neo4j" else "embedded_engine")
     root = path_bundle(tmp_path / "bundle")
     load_bundle(engine, root)
+    if request.param == "embedded-topology":
+        assert isinstance(engine, LadybugEngine)
+        engine = LadybugEngine(engine.path, read_only=True, buffer_pool_mb=256)
+        request.addfinalizer(engine.close)
+        engine.prepare_topology(wait=True)
+        assert engine.topology() is not None
     return engine, bundle_graph(root)
 
 
@@ -187,7 +197,8 @@ def sample_pairs(graph: nx.Graph, count: int = 24) -> list[tuple[str, str]]:
     return [(rng.choice(busy if i % 2 else nodes), rng.choice(nodes)) for i in range(count)]
 
 
-def test_reference_paths_agree_with_networkx(reference_engine: GraphEngine, reference_graph: nx.Graph) -> None:
+def test_reference_paths_agree_with_networkx(reference_walker: GraphEngine, reference_graph: nx.Graph) -> None:
+    reference_engine = reference_walker
     for source, target in [*sample_pairs(reference_graph), ("htg-01", "org-luohu"), ("440303001011", "440303009001")]:
         expected = least_shortest_path(reference_graph, source, target)
         if expected is not None and len(expected) - 1 > 10:

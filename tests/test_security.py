@@ -274,7 +274,17 @@ def _member_routes(engine: GraphEngine) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_each_role_sees_only_its_member_data(keyed: SecureApp, reference_engine: GraphEngine) -> None:
+@pytest.fixture
+def keyed_walker(reference_walker: GraphEngine, tmp_path: Path) -> Iterator[SecureApp]:
+    """:func:`keyed`, also over LadybugDB with its relationships in memory, as ``serve`` opens it: walks and paths
+    read their nodes another way there (nodes_by_ids)."""
+    app = secure_app(reference_walker, tmp_path)
+    with app.client:
+        yield app
+
+
+def test_each_role_sees_only_its_member_data(keyed_walker: SecureApp, reference_walker: GraphEngine) -> None:
+    keyed, reference_engine = keyed_walker, reference_walker
     names, _ = member_personal_values(reference_engine)
     routes = _member_routes(reference_engine)
     for role in ROLES:
@@ -325,7 +335,8 @@ def test_member_names_are_not_searchable(keyed: SecureApp) -> None:
     assert keyed.get(Role.admin, "/api/v1/search", params={"q": "某", "label": "Member"}).json()["total"] == 0
 
 
-def test_audit_log_says_who_read_member_data_without_the_data(keyed: SecureApp, reference_engine: GraphEngine) -> None:
+def test_audit_log_says_who_read_member_data_without_the_data(keyed_walker: SecureApp, reference_walker: GraphEngine) -> None:
+    keyed, reference_engine = keyed_walker, reference_walker
     names, years = member_personal_values(reference_engine)
     routes = _member_routes(reference_engine)
     keyed.get(Role.analyst, routes[4][0], params=routes[4][1])

@@ -11,12 +11,26 @@ from api.deps import EngineDep
 router = APIRouter(tags=["health"])
 
 
+class TopologyStatus(BaseModel):
+    """The embedded engine's relationships in memory (graph/topology.py), which walks and paths use once ready."""
+
+    ready: bool = Field(examples=[True])
+    building: bool = Field(False, description="being built in the background (walks and paths use queries meanwhile)")
+    nodes: int | None = Field(None, examples=[15816])
+    relationships: int | None = Field(None, examples=[31836])
+    megabytes: float | None = Field(None, description="memory it holds", examples=[1.1])
+    built_s: float | None = Field(None, description="seconds it took to build", examples=[0.25])
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     engine: str = Field(description="embedded or neo4j", examples=["embedded"])
     version: str = Field(examples=[__version__])
     nodes: dict[str, int] = Field(description="node count per label", examples=[{"Compound": 929}])
     total_nodes: int = Field(examples=[20000])
+    topology: TopologyStatus | None = Field(None, description="the embedded engine served read-only: its relationships "
+                                            "in memory for neighborhoods and paths; null where none is kept (Neo4j, a "
+                                            "writable database, ORGGRAPH_EMBEDDED_TOPOLOGY=false)")
 
 
 @router.get("/health", response_model=Health, summary="Engine status and node counts per label",
@@ -24,4 +38,6 @@ class Health(BaseModel):
 def health(engine: EngineDep) -> Health:
     engine.ping()
     counts = engine.node_counts()
-    return Health(status="ok", engine=engine.kind, version=__version__, nodes=counts, total_nodes=sum(counts.values()))
+    topology = engine.describe().get("topology")
+    return Health(status="ok", engine=engine.kind, version=__version__, nodes=counts, total_nodes=sum(counts.values()),
+                  topology=TopologyStatus(**topology) if topology is not None else None)

@@ -1,0 +1,157 @@
+"""The in-memory topology (graph.topology): when an engine keeps one, how it is built, and that the walks and
+paths of queries.answers then take no step in queries. Their answers are checked against the step-by-step walks,
+networkx and Neo4j in tests/test_neighbors.py and tests/test_paths.py (the ``embedded-topology`` cases)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from graph.ladybug_engine import LadybugEngine
+from graph.topology import NO_LABEL, Topology, build, least_shortest_path, walk
+from queries import answers, catalog
+from queries.catalog import run_catalog
+
+
+def offsets_and_ids(offsets: list[int], ids: list[str]) -> pa.Table:
+    return pa.table({"offset": pa.array(offsets, pa.int64()), "id": pa.array(ids, pa.string())})
+
+
+def ends(pairs: list[tuple[tuple[int, int], tuple[int, int]]]) -> pa.Table:
+    """Relationship ends as LadybugDB's ``id()`` gives them: ``{offset, table}`` structs."""
+    def column(which: int) -> pa.Array:
+        return pa.array([{"offset": p[which][0], "table": p[which][1]} for p in pairs],
+                        pa.struct([("offset", pa.int64()), ("table", pa.int64())]))
+    return pa.table({"source": column(0), "target": column(1)})
+
+
+def small_topology() -> Topology:
+    """Two labels (internal tables 7 and 3; table 9 is not ours) with a hole at offset 1 of table 7 (a node
+    deleted): a-0 — b-0 — a-2, a-2 → b-1 twice (two types), and one relationship to table 9, left out."""
+    nodes = {"A": offsets_and_ids([0, 2], ["a-0", "a-2"]), "B": offsets_and_ids([0, 1], ["b-0", "b-1"])}
+    rels = {"R": ends([((0, 7), (0, 3)), ((0, 3), (2, 7)), ((2, 7), (1, 3)), ((2, 7), (5, 9))]),
+            "S": ends([((2, 7), (1, 3))])}
+    built = build(["A", "B"], ["R", "S"], {"A": 7, "B": 3}, nodes.__getitem__, rels.__getitem__)
+    assert built is not None
+    return built
+
+
+def test_build_indexes_labels_holes_and_both_ends() -> None:
+    topology = small_topology()
+    assert topology.node_count == 4 and topology.relationship_count == 4  # the one to table 9 is not kept
+    assert [topology.index_of(i) for i in ("a-0", "a-2", "b-0", "b-1")] == [0, 2, 3, 4]
+    assert topology.label_of[1] == NO_LABEL  # the hole
+    assert [topology.index_of(i) for i in ("a-1", "", "zzz", "ä-0", "a-0" * 30)] == [None] * 5
+    assert topology.label_name(4) == "B" and topology.id_of(4) == "b-1"
+    a2 = np.array([2])
+    rows = topology.rows_of(a2)
+    assert sorted(topology.relationship(int(r), 2) for r in rows) == [
+        ("a-2", "b-1", "R"), ("a-2", "b-1", "S"), ("b-0", "a-2", "R")]
+    assert topology.degree(np.array([0, 2])) == 4
+    assert list(topology.rank[[0, 2, 3, 4]]) == sorted(topology.rank[[0, 2, 3, 4]])  # ids in order
+
+
+def test_build_refuses_non_ascii_ids_and_stops_when_cancelled() -> None:
+    nodes = {"A": offsets_and_ids([0], ["社区-1"])}
+    assert build(["A"], [], {"A": 0}, nodes.__getitem__, lambda _: ends([])) is None
+    nodes = {"A": offsets_and_ids([0], ["a-0"])}
+    assert build(["A"], [], {"A": 0}, nodes.__getitem__, lambda _: ends([]), cancelled=lambda: True) is None
+
+
+def test_paths_and_walks_on_a_small_topology() -> None:
+    topology = small_topology()
+    a0, a2, b0, b1 = (topology.index_of(i) for i in ("a-0", "a-2", "b-0", "b-1"))
+    assert least_shortest_path(topology, a0, b1, 6) == [a0, b0, a2, b1]
+    assert least_shortest_path(topology, a0, b1, 2) is None
+    assert least_shortest_path(topology, a0, a0, 1) == [a0]
+    found = walk(topology, a2, 1, None, 500)
+    assert found.distance == {a2: 0, b0: 1, b1: 1} and found.omitted == 0
+    assert found.edges == {("b-0", "a-2", "R"), ("a-2", "b-1", "R"), ("a-2", "b-1", "S")}
+    cut = walk(topology, a2, 2, None, 1)  # room for one: b-0 (least id) kept, b-1 left out, not walked from
+    assert cut.distance == {a2: 0, b0: 1} and cut.omitted == 2  # b-1 at the first step, a-0 at the second
+    only_a = walk(topology, a2, 2, ["A"], 500)  # b nodes are neither kept nor walked through
+    assert only_a.distance == {a2: 0} and only_a.omitted == 0
+
+
+def test_only_a_read_only_engine_keeps_one(tmp_path: Path, reference_store: Path) -> None:
+    writable = LadybugEngine(tmp_path / "graph.lbug", buffer_pool_mb=64)
+    writable.create_schema()
+    writable.prepare_topology(wait=True)  # its graph may change: it never keeps one
+    assert writable.topology() is None and "topology" not in writable.describe()
+    writable.close()
+    without = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=64, topology=False)
+    without.prepare_topology(wait=True)
+    assert without.topology() is None
+    without.close()
+    served = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=64)
+    assert served.topology() is None and served.describe()["topology"]["ready"] is False  # not before it is asked for
+    served.prepare_topology(wait=True)
+    summary = served.describe()["topology"]
+    assert summary["ready"] is True and summary["nodes"] > 10_000 and summary["relationships"] > summary["nodes"]
+    counts = served.node_counts()
+    assert summary["nodes"] == sum(counts.values())
+    assert summary["relationships"] == sum(served.rel_counts().values())
+    served.close()
+
+
+def test_closing_while_it_is_built_stops_the_build(reference_store: Path) -> None:
+    engine = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=64)
+    engine.prepare_topology()
+    engine.close()  # waits for the builder, which stops at its next read
+    assert engine._topology_thread is None
+
+
+def test_walks_and_paths_take_no_step_in_queries(reference_topology: LadybugEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the topology, a walk reads only its nodes' properties, and a path only its nodes."""
+    asked: list[str] = []
+    real = catalog.run_catalog
+
+    def spy(engine: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(name)
+        return real(engine, name, *args, **kwargs)
+
+    monkeypatch.setattr(answers, "run_catalog", spy)
+    center = run_catalog(reference_topology, "entity_by_id", {"id": "org-mb-01"})[0]["n"]
+    hood = answers.neighbors(reference_topology, center, depth=2, limit=50)
+    assert len(hood.nodes) == 51 and hood.truncated
+    assert set(asked) == {"nodes_by_ids"}
+    asked.clear()
+    path = answers.shortest_path(reference_topology, "htg-01", "org-luohu")
+    assert path is not None and path["length"] >= 2
+    assert set(asked) == {"nodes_by_ids"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_serve_builds_it_in_the_background_and_health_says_so(reference_store: Path, tmp_path: Path, enabled: bool) -> None:
+    """An app that opens its own engine (as ``serve`` does) starts the build; ORGGRAPH_EMBEDDED_TOPOLOGY=false
+    keeps none. The health answer shows which, and walks answer the same either way."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.keys import Role, add_key
+    from api.settings import Settings
+
+    _, key = add_key(tmp_path / "keys.jsonl", Role.admin, "test")
+    settings = Settings(engine="embedded", db_path=reference_store, embedded_buffer_mb=128, embedded_topology=enabled,
+                        api_keys_file=tmp_path / "keys.jsonl", audit_log=tmp_path / "audit.jsonl")
+    with TestClient(create_app(settings), headers={"X-API-Key": key}) as client:
+        deadline = time.monotonic() + 60
+        health = client.get("/api/v1/health").json()
+        while enabled and not health["topology"]["ready"] and time.monotonic() < deadline:
+            assert health["topology"]["building"] is True
+            time.sleep(0.05)
+            health = client.get("/api/v1/health").json()
+        if enabled:
+            topology = health["topology"]
+            assert topology["ready"] and topology["nodes"] == health["total_nodes"] and topology["megabytes"] > 0
+        else:
+            assert health["topology"] is None
+        hood = client.get("/api/v1/entities/org-mb-01/neighbors", params={"depth": 2, "limit": 40}).json()
+        path = client.get("/api/v1/paths", params={"source": "htg-01", "target": "org-luohu"}).json()
+    assert len(hood["nodes"]) == 41 and hood["truncated"] and hood["omitted"] > 0
+    assert path["nodes"][0]["id"] == "htg-01" and path["nodes"][-1]["id"] == "org-luohu"
