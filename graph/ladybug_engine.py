@@ -37,6 +37,13 @@ MB_PER_CONNECTION = 256
 the load test exhausted 512 MiB with 4 connections (shortest paths) but not with 2, nor 1 GiB with 4."""
 
 
+PLAIN_COLUMN_TYPES = frozenset({"STRING", "BOOL", "DATE", "DOUBLE", "FLOAT", "INT64", "INT32", "INT16", "INT8",
+                                "UINT64", "UINT32", "UINT16", "UINT8"})
+"""Column types whose values the driver already gives as plain Python values (graph/values.py): a result of only
+these needs no conversion (a node's columns, ids, counts). Sums (INT128, as ``Decimal``), nodes, lists and
+structs are converted."""
+
+
 def _arrow(conn: ladybug.Connection, query: str) -> pa.Table:
     """All of a query's rows as an Arrow table (columns of plain values, not a Python object per value)."""
     result = conn.execute(query)
@@ -216,7 +223,10 @@ class LadybugEngine(GraphEngine):
         try:
             for res in results:  # several statements give several results; the last one answers
                 columns = res.get_column_names()
-                rows = [dict(zip(columns, plain_values(row), strict=True)) for row in res.get_all()]
+                if PLAIN_COLUMN_TYPES.issuperset(res.get_column_data_types()):  # every value as the driver gives it
+                    rows = [dict(zip(columns, row, strict=True)) for row in res.get_all()]
+                else:
+                    rows = [dict(zip(columns, plain_values(row), strict=True)) for row in res.get_all()]
         finally:
             for res in results:  # an open result keeps its memory in the page cache
                 res.close()

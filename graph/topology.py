@@ -91,6 +91,12 @@ class Topology:
     def label_name(self, index: int) -> str:
         return self.labels[int(self.label_of[index])]
 
+    def ids_of(self, indices: Sequence[int] | np.ndarray) -> list[str]:
+        return [value.decode("ascii") for value in self.ids[indices].tolist()]
+
+    def label_names(self, indices: Sequence[int] | np.ndarray) -> list[str]:
+        return [self.labels[position] for position in self.label_of[indices].tolist()]
+
     def rows_of(self, nodes: np.ndarray) -> np.ndarray:
         """The relationship rows of ``nodes`` (indices), all of them, node by node."""
         begins, ends = self.starts[nodes], self.starts[nodes + 1]
@@ -186,7 +192,7 @@ def build(labels: Sequence[str], types: Sequence[str], table_ids: dict[str, int]
     outgoing = np.concatenate([np.ones(len(source), dtype=bool), np.zeros(len(target), dtype=bool)])[order]
     starts = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(node, minlength=count), out=starts[1:])
-    by_rank = np.argsort(ids, kind="stable").astype(np.int32)
+    by_rank = np.argsort(ids, kind="stable").astype(np.intp)  # intp: searchsorted's sorter is not converted per call
     rank = np.empty(count, dtype=np.int32)
     rank[by_rank] = np.arange(count, dtype=np.int32)
     return Topology(labels=tuple(labels), types=tuple(types), ids=ids, label_of=label_of, rank=rank, by_rank=by_rank,
@@ -202,6 +208,18 @@ def _indices(ends: pa.ChunkedArray, base_of_table: np.ndarray) -> tuple[np.ndarr
     known = table < len(base_of_table)
     base = np.where(known, base_of_table[np.where(known, table, 0)], -1)
     return base + offset, base >= 0
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique`` by sorting (for the few thousand values of a step, several times
+    faster than the hashing ``np.unique`` of numpy 2)."""
+    if len(values) < 2:
+        return values
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 # -- shortest paths ---------------------------------------------------------------------------------------------
@@ -229,7 +247,7 @@ def least_shortest_path(topology: Topology, source: int, target: int, max_length
         side = "ahead" if topology.degree(fronts["ahead"]) <= topology.degree(fronts["behind"]) else "behind"
         other = "behind" if side == "ahead" else "ahead"
         reached = topology.far[topology.rows_of(fronts[side])]
-        new = np.unique(reached[distances[side][reached] < 0])
+        new = distinct(reached[distances[side][reached] < 0])
         depth[side] += 1
         distances[side][new] = depth[side]
         fronts[side] = new
@@ -245,7 +263,7 @@ def least_shortest_path(topology: Topology, source: int, target: int, max_length
     on_path[split] = middle
     for distance in range(split, 0, -1):
         reached = topology.far[topology.rows_of(on_path[distance])]
-        on_path[distance - 1] = np.unique(reached[ahead[reached] == distance - 1])
+        on_path[distance - 1] = distinct(reached[ahead[reached] == distance - 1])
     path = [source]
     for distance in range(1, length + 1):
         reached = topology.far[topology.rows_of(np.array([path[-1]]))]
@@ -300,11 +318,11 @@ def walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | No
             break
         walked.append(frontier)
         room = limit + 1 - len(kept)
-        reached = np.unique(topology.far[topology.rows_of(frontier)])
+        reached = distinct(topology.far[topology.rows_of(frontier)])
         found = reached[~kept_mask[reached] & wanted[topology.label_of[reached]]]
         new = found[np.argsort(topology.rank[found], kind="stable")][:max(room, 0)]
         left_out.append(np.setdiff1d(found, new, assume_unique=True))
-        kept.update((int(node), distance) for node in new)
+        kept.update(dict.fromkeys(new.tolist(), distance))
         kept_mask[new] = True
         frontier = new
     edges: set[tuple[str, str, str]] = set()
@@ -316,10 +334,16 @@ def walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | No
         rows, owner = rows[among], owner[among]
         far = topology.far[rows]
         out = topology.outgoing[rows]
-        found_edges = np.unique(np.stack([np.where(out, owner, far), np.where(out, far, owner), topology.type_of[rows]]),
-                                axis=1)
-        edges = {(topology.id_of(int(s)), topology.id_of(int(t)), topology.types[int(k)]) for s, t, k in found_edges.T}
-    omitted = len(np.unique(np.concatenate(left_out))) if left_out else 0
+        # One int64 key per (source, target, type), to drop the relationships met from both ends.
+        count, kinds = len(topology.label_of), len(topology.types)
+        source = np.where(out, owner, far).astype(np.int64)
+        target = np.where(out, far, owner).astype(np.int64)
+        keys = distinct((source * count + target) * kinds + topology.type_of[rows])
+        types, pairs = keys % kinds, keys // kinds
+        names = topology.types
+        edges = {(a.decode("ascii"), b.decode("ascii"), names[k]) for a, b, k in zip(
+            topology.ids[pairs // count].tolist(), topology.ids[pairs % count].tolist(), types.tolist(), strict=True)}
+    omitted = len(distinct(np.concatenate(left_out))) if left_out else 0
     return Walk(distance=kept, edges=edges, omitted=omitted)
 
 

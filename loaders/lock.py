@@ -1,8 +1,8 @@
 """One load at a time per database: the second waits (``ORGGRAPH_LOAD_WAIT_S``) or is refused, never interleaved.
 
-* **LadybugDB**: the database file lock already keeps a second *process* out (it cannot even open the
-  database). Within one process two engines on the same directory would both open it, so loads into
-  one path also take a process-wide lock.
+* **LadybugDB**: the database file lock already keeps a second writing *process* out (it cannot open the
+  database to write; read-only openers are not kept out). Within one process two engines on the same
+  directory would both open it, so loads into one path also take a process-wide lock.
 * **Neo4j**: a lock node ``(:OrggraphLoadLock {name: 'load'})`` under a uniqueness constraint, so two
   loaders (any hosts) cannot both create it. The holder refreshes its expiry while it loads; a lock
   is *stale*, and taken over, when it expired (a crashed or cut-off loader elsewhere), or when its

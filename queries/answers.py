@@ -287,11 +287,11 @@ def _walk_in_memory(engine: GraphEngine, topology: Topology, center: dict[str, A
     """:func:`neighbors` over the engine's in-memory topology (:func:`graph.topology.walk`): the same nodes,
     relationships and count left out, with only the kept nodes' properties read from the database."""
     found = walk(topology, center_index, depth, labels, limit)
-    distance_of = {topology.id_of(index): distance for index, distance in found.distance.items()}
+    distance_of = dict(zip(topology.ids_of(list(found.distance)), found.distance.values(), strict=True))
     by_label: dict[str, list[str]] = {}
-    for index in found.distance:
-        if index != center_index:
-            by_label.setdefault(topology.label_name(index), []).append(topology.id_of(index))
+    for node_id, label in zip(distance_of, topology.label_names(list(found.distance)), strict=True):
+        if node_id != center["id"]:
+            by_label.setdefault(label, []).append(node_id)
     found_nodes = nodes_of_labels(engine, by_label)
     nodes = [{**center, "distance": 0}]
     for node_id, distance in distance_of.items():
