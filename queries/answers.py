@@ -180,10 +180,23 @@ def nodes_by_id(engine: GraphEngine, ids: Iterable[str], *, chunk: int = 1000) -
     return nodes_of_labels(engine, ids_by_label(ids), chunk=chunk)
 
 
+def node_first(node: dict[str, Any]) -> dict[str, Any]:
+    """A node read as a map (Neo4j's collected rows) with its ``id`` and ``label`` first, as the engines give a
+    node value: the API's JSON reads the same on both engines."""
+    return {"id": node["id"], "label": node["label"], **node}
+
+
 def nodes_of_labels(engine: GraphEngine, by_label: Mapping[str, list[str]], *, chunk: int = 1000) -> dict[str, dict[str, Any]]:
     """:func:`nodes_by_id` for ids already grouped by label. Each node as the engines give a node: ``id``,
-    ``label``, then its properties that are not null."""
+    ``label``, then its properties that are not null. Where one query beats several (Neo4j), every label at once
+    (``nodes_by_any_ids``, through the graph-wide id index)."""
     found: dict[str, dict[str, Any]] = {}
+    if one_query_beats_a_walk(engine):
+        every = [node_id for group in by_label.values() for node_id in group]
+        for start in range(0, len(every), chunk):
+            for row in run_catalog(engine, "nodes_by_any_ids", {"ids": every[start:start + chunk]}):
+                found[row["node"]["id"]] = node_first(row["node"])
+        return found
     for label, group in sorted(by_label.items()):
         for start in range(0, len(group), chunk):
             for row in run_catalog(engine, "nodes_by_ids", {"ids": group[start:start + chunk]}, label=label):
@@ -235,13 +248,15 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
         # Only the last step may spare reading a hub: the far ends that one leaves out must be known by id
         # (for the count of those left out by the next step), and each count is a round trip on Neo4j.
         spare = distance == depth and room > 0 and not one_query_beats_a_walk(engine)
-        for label, group in _chunks(frontier):
+        for label, group in _chunks(frontier, any_label=one_query_beats_a_walk(engine)):
             if spare and (run_catalog(engine, "neighbors_degree", {"ids": group}, label=label)[0]["relationships"]
                           > max(HUB_FACTOR * room, MIN_CAP * len(group))):  # a hub: the least far ends, and how many
                 steps += far_ends(engine, group, list(distance_of), labels, room)
                 hubs += group
                 continue
-            rows = [r for r in run_catalog(engine, "path_step", {"ids": group}, label=label) if r["type"] is not None]
+            step = run_catalog(engine, "path_step", {"ids": group}, label=label) if label else \
+                run_catalog(engine, "path_step_any", {"ids": group})
+            rows = [r for r in step if r["type"] is not None]
             read += rows
             walked = set(group)
             found.update(far for row in rows if (far := row["target"] if row["source"] in walked else row["source"])
@@ -276,9 +291,14 @@ HUB_FACTOR = 4
 what the least far ends and the reads they need cost (LadybugDB, scale 100); a branch's 6,000 cost 3 times more."""
 
 
-def _chunks(ids: Iterable[str], chunk: int = PATH_STEP_CHUNK) -> list[tuple[str, list[str]]]:
-    """``ids`` by label (their form names it) in chunks of at most ``chunk``, in label order."""
-    return [(label, group[start:start + chunk]) for label, group in sorted(ids_by_label(ids).items())
+def _chunks(ids: Iterable[str], chunk: int = PATH_STEP_CHUNK, *, any_label: bool = False) -> list[tuple[str | None, list[str]]]:
+    """``ids`` by label (their form names it) in chunks of at most ``chunk``, in label order; with ``any_label``,
+    ids of every label together (label ``None``: for queries that find any id through one index, on Neo4j)."""
+    by_label = ids_by_label(ids)
+    if any_label:
+        every = [node_id for _, group in sorted(by_label.items()) for node_id in group]
+        return [(None, every[start:start + chunk]) for start in range(0, len(every), chunk)]
+    return [(label, group[start:start + chunk]) for label, group in sorted(by_label.items())
             for start in range(0, len(group), chunk)]
 
 
@@ -307,7 +327,7 @@ def _hood(engine: GraphEngine, center: dict[str, Any], labels: list[str] | None,
     """:func:`neighbors` of depth 1 in one query (``neighbors_hood``): the nodes of least id, their relationships
     with the center, and how many there are."""
     rows = run_catalog(engine, "neighbors_hood", {"id": center["id"], "labels": labels, "k": limit})
-    found = {r["node"]["id"]: r["node"] for r in rows}
+    found = {r["node"]["id"]: node_first(r["node"]) for r in rows}
     omitted = rows[0]["total"] - len(found) if rows else 0
     edges = sorted({(r["source"], r["target"], r["type"]) for r in rows})
     return Neighborhood(center={**center, "distance": 0},
