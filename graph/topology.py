@@ -303,10 +303,7 @@ def walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | No
     through. The relationships returned are those between kept nodes with an end walked from (nearer than
     ``depth``), as (source id, target id, type), each once.
     """
-    wanted = np.zeros(len(topology.labels) + 1, dtype=bool)  # the last place answers NO_LABEL (-1): never wanted
-    for label in (topology.labels if labels is None else labels):
-        if label in topology.labels:
-            wanted[topology.labels.index(label)] = True
+    wanted = _wanted(topology, labels)
     kept = {center: 0}
     kept_mask = np.zeros(len(topology.label_of), dtype=bool)
     kept_mask[center] = True
@@ -318,33 +315,99 @@ def walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | No
             break
         walked.append(frontier)
         room = limit + 1 - len(kept)
-        reached = distinct(topology.far[topology.rows_of(frontier)])
-        found = reached[~kept_mask[reached] & wanted[topology.label_of[reached]]]
+        found = _reach(topology, frontier, kept_mask, wanted)
         new = found[np.argsort(topology.rank[found], kind="stable")][:max(room, 0)]
         left_out.append(np.setdiff1d(found, new, assume_unique=True))
         kept.update(dict.fromkeys(new.tolist(), distance))
         kept_mask[new] = True
         frontier = new
-    edges: set[tuple[str, str, str]] = set()
-    if walked:
-        nodes = np.concatenate(walked)
-        rows = topology.rows_of(nodes)
-        owner = np.repeat(nodes, topology.starts[nodes + 1] - topology.starts[nodes])
-        among = kept_mask[topology.far[rows]]
-        rows, owner = rows[among], owner[among]
-        far = topology.far[rows]
-        out = topology.outgoing[rows]
-        # One int64 key per (source, target, type), to drop the relationships met from both ends.
-        count, kinds = len(topology.label_of), len(topology.types)
-        source = np.where(out, owner, far).astype(np.int64)
-        target = np.where(out, far, owner).astype(np.int64)
-        keys = distinct((source * count + target) * kinds + topology.type_of[rows])
-        types, pairs = keys % kinds, keys // kinds
-        names = topology.types
-        edges = {(a.decode("ascii"), b.decode("ascii"), names[k]) for a, b, k in zip(
-            topology.ids[pairs // count].tolist(), topology.ids[pairs % count].tolist(), types.tolist(), strict=True)}
     omitted = len(distinct(np.concatenate(left_out))) if left_out else 0
-    return Walk(distance=kept, edges=edges, omitted=omitted)
+    return Walk(distance=kept, edges=_edges_from(topology, walked, kept_mask), omitted=omitted)
+
+
+@dataclass
+class CutWalk:
+    """What :func:`walk_until_cut` found: the nodes kept with their distance, the relationships among them, and
+    at the distance that did not fit (``cut_at``), how many nodes of each label were left out."""
+
+    distance: dict[int, int]
+    edges: set[tuple[str, str, str]]
+    omitted: dict[str, int]
+    cut_at: int | None
+
+
+def walk_until_cut(topology: Topology, center: int, depth: int, labels: Iterable[str] | None, limit: int,
+                   priority: dict[str, int]) -> CutWalk:
+    """Walk as the network views do (:func:`graph.views.builders.walk`): ``limit`` nodes in all, the center
+    included; within a distance, labels of lower ``priority`` first (the views keep organizations and places
+    before people; a label not in it comes last), then ids in order. At the first distance that does not fit,
+    what fits is kept, what does not is counted per label, and the walk stops. Relationships as in :func:`walk`.
+    """
+    wanted = _wanted(topology, labels)
+    order = np.array([priority.get(label, len(priority)) for label in topology.labels], dtype=np.int64)
+    kept = {center: 0}
+    kept_mask = np.zeros(len(topology.label_of), dtype=bool)
+    kept_mask[center] = True
+    frontier = np.array([center])
+    walked: list[np.ndarray] = []
+    omitted: dict[str, int] = {}
+    cut_at = None
+    for distance in range(1, depth + 1):
+        if not len(frontier):
+            break
+        walked.append(frontier)
+        found = _reach(topology, frontier, kept_mask, wanted)
+        # The label's priority, then the rank of the id: one key per node.
+        keys = order[topology.label_of[found]] * len(topology.label_of) + topology.rank[found]
+        found = found[np.argsort(keys, kind="stable")]
+        room = max(limit - len(kept), 0)
+        new = found[:room]
+        kept.update(dict.fromkeys(new.tolist(), distance))
+        kept_mask[new] = True
+        if len(found) > room:
+            labels_left, counts = np.unique(topology.label_of[found[room:]], return_counts=True)
+            omitted = {topology.labels[int(label)]: int(n) for label, n in zip(labels_left, counts, strict=True)}
+            cut_at = distance
+            break
+        frontier = new
+    return CutWalk(distance=kept, edges=_edges_from(topology, walked, kept_mask), omitted=omitted, cut_at=cut_at)
+
+
+def _wanted(topology: Topology, labels: Iterable[str] | None) -> np.ndarray:
+    """Per label position, whether it is wanted; the last place answers NO_LABEL (-1): never wanted."""
+    wanted = np.zeros(len(topology.labels) + 1, dtype=bool)
+    for label in (topology.labels if labels is None else labels):
+        if label in topology.labels:
+            wanted[topology.labels.index(label)] = True
+    return wanted
+
+
+def _reach(topology: Topology, frontier: np.ndarray, kept_mask: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The far ends of the frontier's relationships, each once, not yet kept and of a wanted label."""
+    reached = distinct(topology.far[topology.rows_of(frontier)])
+    return reached[~kept_mask[reached] & wanted[topology.label_of[reached]]]
+
+
+def _edges_from(topology: Topology, walked: list[np.ndarray], kept_mask: np.ndarray) -> set[tuple[str, str, str]]:
+    """The relationships between kept nodes with an end in ``walked``, as (source id, target id, type), each once."""
+    if not walked:
+        return set()
+    nodes = np.concatenate(walked)
+    rows = topology.rows_of(nodes)
+    owner = np.repeat(nodes, topology.starts[nodes + 1] - topology.starts[nodes])
+    among = kept_mask[topology.far[rows]]
+    rows, owner = rows[among], owner[among]
+    far = topology.far[rows]
+    out = topology.outgoing[rows]
+    # One int64 key per (source, target, type), to drop the relationships met from both ends.
+    count, kinds = len(topology.label_of), len(topology.types)
+    source = np.where(out, owner, far).astype(np.int64)
+    target = np.where(out, far, owner).astype(np.int64)
+    keys = distinct((source * count + target) * kinds + topology.type_of[rows])
+    types, pairs = keys % kinds, keys // kinds
+    names = topology.types
+    return {(a.decode("ascii"), b.decode("ascii"), names[k]) for a, b, k in zip(
+        topology.ids[pairs // count].tolist(), topology.ids[pairs % count].tolist(), types.tolist(), strict=True)}
 
 
 def topology_summary(topology: Topology | None, *, building: bool = False) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from graph.views.layout import ROW_HEIGHT, leaf_columns, radial_layout, tree_lay
 from graph.views.style import COVERAGE_COLORS, LABEL_STYLES, mask_personal, public_properties
 from loaders.bundle import BundleWriter
 from loaders.load import load_bundle
+from queries.catalog import run_catalog
 
 MEMBER_NAMES = ("张某1", "李某2", "王某3")
 CDN_HOSTS = ("cdnjs", "jsdelivr", "unpkg", "googleapis", "bootcdn", "staticfile", "cloudflare", "bootstrapcdn")
@@ -291,6 +292,27 @@ def test_reference_views_agree_on_both_engines(reference_pair: tuple[GraphEngine
         cover = coverage_view(engine, "440303002003")
         drawn.append([(sorted(edge_set(v)), sorted((n["id"], fill(v, n["id"])) for n in v.nodes)) for v in (ego, tree, home, cover)])
     assert drawn[0] == drawn[1], "the two engines draw different views"
+
+
+@pytest.mark.parametrize("center_id", ["org-mb-01", "org-luohu", "440303002003", "cmp-000001"])
+def test_views_walk_the_same_over_relationships_in_memory(reference_embedded: GraphEngine, reference_topology: GraphEngine,
+                                                          center_id: str) -> None:
+    """A served LadybugDB database walks a view over its relationships in memory (graph.topology.walk_until_cut):
+    the same nodes, relationships, cut and counts left out as the walk in queries, at and around the cuts."""
+    from graph.views.builders import walk
+
+    assert reference_embedded.topology() is None and reference_topology.topology() is not None
+    center = run_catalog(reference_embedded, "entity_by_id", {"id": center_id})[0]["n"]
+    for depth, types, limit in ((1, None, 500), (2, None, 150), (3, None, 500), (2, ["PartyOrg", "Compound", "Community"], 40),
+                                (3, ["Member", "HometownGroup"], 500), (2, None, 1), (1, None, 3)):
+        by_queries = walk(reference_embedded, center, depth=depth, types=types, limit=limit)
+        in_memory = walk(reference_topology, center, depth=depth, types=types, limit=limit)
+        case = (center_id, depth, types, limit)
+        assert in_memory.nodes == by_queries.nodes, case
+        assert sorted(in_memory.edges) == sorted(by_queries.edges), case
+        assert (in_memory.omitted, in_memory.cut_at) == (by_queries.omitted, by_queries.cut_at), case
+    cut = walk(reference_topology, center, depth=3, types=None, limit=20)
+    assert cut.cut_at is not None and sum(cut.omitted.values()) > 0 and len(cut.nodes) == 20
 
 
 def test_reference_big_views_are_cut_and_laid_out(reference_embedded: GraphEngine) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.engine import GraphEngine
+from graph.topology import Topology, walk_until_cut
 from graph.views.layout import line_layout, radial_layout, tree_layout
 from graph.views.render import DEFAULT_NODE_LIMIT, PHYSICS_LIMIT, LegendEntry, NetworkView
 from graph.views.style import (
@@ -29,7 +30,7 @@ from graph.views.style import (
     rel_zh,
     style_of,
 )
-from queries.answers import step_rows
+from queries.answers import nodes_of_labels, step_rows
 from queries.catalog import dataset_as_of, run_catalog
 from queries.facts import reconcile
 
@@ -89,6 +90,9 @@ def walk(engine: GraphEngine, center: Mapping[str, Any], *, depth: int, types: I
     """
     wanted = set(types) if types else None
     center_id = str(center["id"])
+    topology = engine.topology()
+    if topology is not None and (center_index := topology.index_of(center_id)) is not None:
+        return _walk_in_memory(engine, topology, center, center_index, depth=depth, types=wanted, limit=limit)
     found = Walk(nodes={center_id: {**center, "distance": 0}}, edges=[])
     edge_keys: set[tuple[str, str, str]] = set()
     frontier = [center_id]
@@ -116,6 +120,24 @@ def walk(engine: GraphEngine, center: Mapping[str, Any], *, depth: int, types: I
         frontier = order
     found.edges = [e for e in found.edges if e[0] in found.nodes and e[1] in found.nodes]
     return found
+
+
+def _walk_in_memory(engine: GraphEngine, topology: Topology, center: Mapping[str, Any], center_index: int, *,
+                    depth: int, types: set[str] | None, limit: int) -> Walk:
+    """:func:`walk` over the engine's relationships in memory (:func:`graph.topology.walk_until_cut`): the same
+    nodes, relationships and counts, with only the kept nodes read from the database."""
+    cut = walk_until_cut(topology, center_index, depth, sorted(types) if types is not None else None, limit, _KEEP_RANK)
+    by_label: dict[str, list[str]] = {}
+    others = [index for index in cut.distance if index != center_index]
+    for node_id, label in zip(topology.ids_of(others), topology.label_names(others), strict=True):
+        by_label.setdefault(label, []).append(node_id)
+    read = nodes_of_labels(engine, by_label)
+    nodes = {str(center["id"]): {**center, "distance": 0}}
+    for node_id, index in zip(topology.ids_of(others), others, strict=True):
+        if node_id in read:
+            nodes[node_id] = {**read[node_id], "distance": cut.distance[index]}
+    edges = [e for e in sorted(cut.edges) if e[0] in nodes and e[1] in nodes]
+    return Walk(nodes=nodes, edges=edges, omitted=Counter(cut.omitted), cut_at=cut.cut_at)
 
 
 def ego_view(engine: GraphEngine, entity_id: str, *, depth: int = 1, types: Iterable[str] | None = None,
