@@ -222,7 +222,9 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
     kept nodes, with an end nearer than ``depth``) are those read on the way, and a hub's are asked for from
     the kept nodes' side (``neighbors_links``). Where one query beats a walk (Neo4j,
     :func:`one_query_beats_a_walk`), a walk of depth 1 is one query (``neighbors_hood``), and deeper walks
-    read every step.
+    read every step, each for all labels at once (``path_step_any``). Where the engine keeps its relationships in
+    memory (:meth:`GraphEngine.topology`: a served LadybugDB database), the whole walk is taken there
+    (:func:`graph.topology.walk`, the same answer) and only the kept nodes are read.
     """
     wanted = set(types or NODE_MODELS) & set(NODE_MODELS)
     labels = sorted(wanted) if types else None
@@ -491,7 +493,9 @@ def shortest_path(engine: GraphEngine, source: str, target: str, max_length: int
     ``max_length``; every step looks its ids up by primary key, where the variable-length match
     (``* SHORTEST``) takes seconds at scale 100. On Neo4j the server's own search (``allShortestPaths``
     in ``least_shortest_path``) is faster than any walk from here: a step's rows cross Bolt
-    (docs/benchmarks.md, "Shortest paths").
+    (docs/benchmarks.md, "Shortest paths"). Where the engine keeps its relationships in memory (a served
+    LadybugDB database), the same bidirectional search runs there (:func:`graph.topology.least_shortest_path`,
+    the same path, milliseconds at scale 100) and only the path's nodes are read.
     """
     from queries.specs import PathQuery
 
