@@ -143,6 +143,7 @@ def time_served(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
 def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
     """Load (or reuse) the database at ``scale`` and time every example of every catalog query on it."""
     from queries.examples import EXAMPLES
+    from queries.specs import SPECS
 
     result: dict[str, Any] = {"engine": engine_kind, "scale": scale, "queries": {}}
     with _database(engine_kind, scale, args) as where:
@@ -155,6 +156,9 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
             _log(f"{engine_kind}, scale {scale} (speed probe {result['speed_probe_ns']} ns, CPU pressure {result['cpu_pressure']}%):")
             result["warm_seconds"] = warm_up(engine, EXAMPLES, args.warm_seconds if engine_kind == "neo4j" else 0.0)
             for name, cases in ({} if args.served_only else EXAMPLES).items():
+                if engine.dialect not in SPECS[name].served_on:
+                    _log(f"  {name:38s} not served on {engine.dialect} (queries/specs.py): skipped")
+                    continue
                 timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
                 result["queries"][name] = timings
                 _log(f"  {name:38s} " + "  ".join(f"{t['p50_ms']:8.1f} ms ({t['rows']} rows)" for t in timings))

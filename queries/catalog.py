@@ -23,12 +23,15 @@ from typing import Any
 
 from graph.cypher import allowed_label, parameter_names
 from graph.engine import GraphEngine, Row
-from graph.model import label_for_id
+from graph.model import NODE_MODELS, label_for_id
 from graph.schema import stored_node_properties
 
 QUERY_DIR = Path(__file__).parent
 DIALECTS = ("neo4j", "ladybug")
 LABEL_SLOT = "__LABEL__"
+EVERY_LABEL_SLOT = "__EVERY_LABEL__"
+"""A query naming a node's label as ``__EVERY_LABEL__`` runs once per label of the model, joined with UNION ALL:
+a lookup of ids of any label from each label's primary key, on an engine without a graph-wide id index."""
 COLLECTED_ROWS = "__rows__"
 PROPERTY_MAP_SLOT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.__PROPERTY_MAP__\b")
 """``n.__PROPERTY_MAP__`` in a labeled query: the node as a map with the keys of :func:`node_columns`."""
@@ -96,6 +99,8 @@ class CatalogQuery:
             # Columns instead of the node: LadybugDB builds a node's value several times slower than its columns.
             text = PROPERTIES_SLOT.sub(lambda m: node_columns(m[1], allowed_label(label)), text)
             text = PROPERTY_MAP_SLOT.sub(lambda m: node_map(m[1], allowed_label(label)), text)
+        if EVERY_LABEL_SLOT in text:
+            text = "\nUNION ALL\n".join(text.replace(EVERY_LABEL_SLOT, allowed_label(each)) for each in NODE_MODELS)
         for slot, param in ENDPOINT_SLOTS.items():
             if slot in text:
                 if not endpoint_labels or param not in endpoint_labels:

@@ -146,3 +146,21 @@ def test_both_engines_answer_the_same_shortest_path(reference_pair: tuple[GraphE
         first, second = (answers.shortest_path(e, source, target, 10) for e in reference_pair)
         assert first is not None and second is not None, (source, target)
         assert canonical([first], ordered=True) == canonical([second], ordered=True), (source, target)
+
+
+def test_every_label_slot_runs_the_query_once_per_label() -> None:
+    """``__EVERY_LABEL__`` (path_step_any on LadybugDB): one UNION ALL part per model label, each by primary key;
+    the Neo4j override finds every id through :Entity(id) instead."""
+    from graph.model import NODE_MODELS
+
+    text = get_query("path_step_any").text_for("ladybug")
+    assert "__EVERY_LABEL__" not in text
+    for label in NODE_MODELS:
+        assert text.count(f"MATCH (a:{label} {{id: id}})") == 2, label  # both directions
+    assert text.count("UNION ALL") == 2 * len(NODE_MODELS) - 1
+    assert ":Entity {id: id}" in get_query("path_step_any").text_for("neo4j")
+
+
+def test_served_on_names_dialects() -> None:
+    assert all(set(spec.served_on) <= {"ladybug", "neo4j"} and spec.served_on for spec in SPECS.values())
+    assert SPECS["nodes_by_any_ids"].served_on == ("neo4j",)
