@@ -142,6 +142,7 @@ def time_served(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
 
 def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[str, Any]:
     """Load (or reuse) the database at ``scale`` and time every example of every catalog query on it."""
+    from graph.errors import GraphError
     from queries.examples import EXAMPLES
     from queries.specs import SPECS
 
@@ -159,7 +160,12 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
                 if engine.dialect not in SPECS[name].served_on:
                     _log(f"  {name:38s} not served on {engine.dialect} (queries/specs.py): skipped")
                     continue
-                timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
+                try:
+                    timings = [time_query(engine, name, dict(params), args.repeat) for params in cases]
+                except GraphError as exc:  # recorded and reported (a page cache too small at this scale, say)
+                    result.setdefault("failed", {})[name] = str(exc)
+                    _log(f"  {name:38s} FAILED: {str(exc)[:200]}")
+                    continue
                 result["queries"][name] = timings
                 _log(f"  {name:38s} " + "  ".join(f"{t['p50_ms']:8.1f} ms ({t['rows']} rows)" for t in timings))
             result["summaries"] = {} if args.served_only else time_summaries(engine, args.repeat)
@@ -250,6 +256,9 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
                          _verdict(name, points[largest]) if largest >= 100 and largest in points else ""])
         print(md_table(["query", *(f"scale {r['scale']} ms" for r in mine), "growth exponent", f"target at scale {largest}"], rows))
         print()
+        for r in mine:
+            for name, reason in sorted(r.get("failed", {}).items()):
+                print(f"- scale {r['scale']}: `{name}` failed: {reason[:300]}")
         served_tables = (("summaries", "summary", "Coverage summary per subdistrict, as `GET /api/v1/coverage/summary` "
                                                   "computes it (without HTTP):", COVERAGE_TARGET_MS),
                          ("served", "lookup", "Lookups as the API answers them (`queries.answers`, without HTTP):",
