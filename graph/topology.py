@@ -235,9 +235,12 @@ def least_shortest_path(topology: Topology, source: int, target: int, max_length
     if source == target:
         return [source]
     count = len(topology.label_of)
-    ahead = np.full(count, -1, dtype=np.int16)  # distance from the source, -1: not reached
-    behind = np.full(count, -1, dtype=np.int16)  # distance from the target
-    ahead[source], behind[target] = 0, 0
+    # Distance from the source (ahead) and from the target (behind) plus one; 0: not reached. Zeros, not a fill:
+    # the pages of a zeroed array are only written where touched (two int16 fills of 4.3 million nodes cost
+    # ~5 ms at scale 300).
+    ahead = np.zeros(count, dtype=np.int8)
+    behind = np.zeros(count, dtype=np.int8)
+    ahead[source], behind[target] = 1, 1
     fronts = {"ahead": np.array([source]), "behind": np.array([target])}
     depth = {"ahead": 0, "behind": 0}
     distances = {"ahead": ahead, "behind": behind}
@@ -247,30 +250,30 @@ def least_shortest_path(topology: Topology, source: int, target: int, max_length
         side = "ahead" if topology.degree(fronts["ahead"]) <= topology.degree(fronts["behind"]) else "behind"
         other = "behind" if side == "ahead" else "ahead"
         reached = topology.far[topology.rows_of(fronts[side])]
-        new = distinct(reached[distances[side][reached] < 0])
+        new = distinct(reached[distances[side][reached] == 0])
         depth[side] += 1
-        distances[side][new] = depth[side]
+        distances[side][new] = depth[side] + 1
         fronts[side] = new
-        met = new[distances[other][new] >= 0]
+        met = new[distances[other][new] > 0]
         if len(met):
             break
-    totals = ahead[met].astype(np.int64) + behind[met]
+    totals = ahead[met].astype(np.int64) + behind[met] - 2
     length = int(totals.min())
     middle = met[totals == length]
-    split = int(ahead[middle[0]])  # every node of the middle is as far from the source
+    split = int(ahead[middle[0]]) - 1  # every node of the middle is as far from the source
     # on_path[i]: the nodes i steps from the source on some shortest path, towards the source from the middle.
     on_path: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * (length + 1)
     on_path[split] = middle
     for distance in range(split, 0, -1):
         reached = topology.far[topology.rows_of(on_path[distance])]
-        on_path[distance - 1] = distinct(reached[ahead[reached] == distance - 1])
+        on_path[distance - 1] = distinct(reached[ahead[reached] == distance])
     path = [source]
     for distance in range(1, length + 1):
         reached = topology.far[topology.rows_of(np.array([path[-1]]))]
         # Up to the middle: the neighbors on a shortest path. Beyond it, every neighbor one step nearer the target
         # leads on to it.
         candidates = (np.intersect1d(reached, on_path[distance]) if distance <= split
-                      else reached[behind[reached] == length - distance])
+                      else reached[behind[reached] == length - distance + 1])
         path.append(int(candidates[np.argmin(topology.rank[candidates])]))
     return path
 
