@@ -37,23 +37,26 @@ PROPERTY_MAP_SLOT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.__PROPERTY_MAP__\b"
 """``n.__PROPERTY_MAP__`` in a labeled query: the node as a map with the keys of :func:`node_columns`."""
 PROPERTIES_SLOT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.__PROPERTIES__\b")
 """``n.__PROPERTIES__`` in a labeled query: the node as columns (:func:`node_columns`)."""
+ENDPOINT_SLOTS: dict[str, str] = {"__SOURCE_LABEL__": "source", "__TARGET_LABEL__": "target"}
+"""Label slots filled from the ``source`` / ``target`` id parameters of a query about two entities."""
+_WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|DETACH|LOAD|COPY|INSTALL|ATTACH|ALTER|IMPORT)\b", re.I)
+
+
+def _node_fields(variable: str, label: str) -> list[tuple[str, str]]:
+    """A node of ``label`` as (key, expression) pairs: ``id``, ``label`` (a literal, so that the API's redaction
+    knows a member's row as it knows a member's node, api/redaction.py), then every stored property."""
+    return [("id", f"{variable}.id"), ("label", f"'{label}'"),
+            *((name, f"{variable}.{name}") for name in stored_node_properties(label) if name != "id")]
+
+
+def node_columns(variable: str, label: str) -> str:
+    """``n.id AS id, 'Member' AS label, n.name AS name, …``: the node as the columns of a row shaped like it."""
+    return ", ".join(f"{expression} AS {key}" for key, expression in _node_fields(variable, label))
 
 
 def node_map(variable: str, label: str) -> str:
     """``{id: n.id, label: 'Member', name: n.name, …}``: :func:`node_columns` as one map."""
-    properties = [name for name in stored_node_properties(label) if name != "id"]
-    return "{" + ", ".join([f"id: {variable}.id", f"label: '{label}'", *(f"{name}: {variable}.{name}" for name in properties)]) + "}"
-
-
-def node_columns(variable: str, label: str) -> str:
-    """``n.id AS id, 'Member' AS label, n.name AS name, …``: a node of ``label`` as the columns of a row shaped like
-    the node itself, ``label`` included, so that the API's redaction knows a member's row as it knows a member's
-    node (api/redaction.py)."""
-    properties = [name for name in stored_node_properties(label) if name != "id"]
-    return ", ".join([f"{variable}.id AS id", f"'{label}' AS label", *(f"{variable}.{name} AS {name}" for name in properties)])
-ENDPOINT_SLOTS: dict[str, str] = {"__SOURCE_LABEL__": "source", "__TARGET_LABEL__": "target"}
-"""Label slots filled from the ``source`` / ``target`` id parameters of a query about two entities."""
-_WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|DETACH|LOAD|COPY|INSTALL|ATTACH|ALTER|IMPORT)\b", re.I)
+    return "{" + ", ".join(f"{key}: {expression}" for key, expression in _node_fields(variable, label)) + "}"
 
 
 class UnknownQueryError(KeyError):
@@ -68,6 +71,10 @@ class CatalogQuery:
     text: str
     description: str = ""
     overrides: dict[str, str] = field(default_factory=dict)
+    _filled: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], str] = field(
+        default_factory=dict, compare=False, repr=False)
+    """Texts already filled in, by dialect and labels: the slots are filled once, not on every run (labels come
+    from the model's allow-list, so there are at most a few hundred)."""
 
     @property
     def title_en(self) -> str:
@@ -91,6 +98,12 @@ class CatalogQuery:
         ``endpoint_labels`` by parameter (``{"source": …, "target": …}``, see :func:`endpoint_labels`):
         LadybugDB looks up an id without a label in every node table (a hundred times slower).
         """
+        key = (dialect, label, tuple(sorted((endpoint_labels or {}).items())))
+        if (filled := self._filled.get(key)) is None:
+            filled = self._filled[key] = self._fill(dialect, label, endpoint_labels)
+        return filled
+
+    def _fill(self, dialect: str, label: str | None, endpoint_labels: Mapping[str, str] | None) -> str:
         text = self.overrides.get(dialect, self.text)
         if LABEL_SLOT in text:
             if label is None:

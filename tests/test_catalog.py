@@ -164,3 +164,49 @@ def test_every_label_slot_runs_the_query_once_per_label() -> None:
 def test_served_on_names_dialects() -> None:
     assert all(set(spec.served_on) <= {"ladybug", "neo4j"} and spec.served_on for spec in SPECS.values())
     assert SPECS["nodes_by_any_ids"].served_on == ("neo4j",)
+
+
+def test_what_is_served_runs_only_queries_served_on_its_engine(reference_walker: GraphEngine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """QuerySpec.served_on is what the answers and views really run on each engine (and what the benchmarks time):
+    every walk, path, chain and view, on both engines and on LadybugDB with its relationships in memory."""
+    import queries.catalog as catalog
+    from graph.views import ego_view, path_view
+    from queries import answers
+
+    ran: set[str] = set()
+    real = catalog.run_query
+
+    def spy(engine: GraphEngine, name: str, *args: Any, **kwargs: Any) -> Any:
+        ran.add(name)
+        return real(engine, name, *args, **kwargs)
+
+    monkeypatch.setattr(catalog, "run_query", spy)
+    for center_id in ("org-mb-01", "cmp-000001", "440303002003"):
+        center = run_catalog(reference_walker, "entity_by_id", {"id": center_id})[0]["n"]
+        for depth, limit in ((1, 500), (2, 500), (2, 20), (3, 50)):
+            answers.neighbors(reference_walker, center, depth=depth, limit=limit)
+        ego_view(reference_walker, center_id, depth=2)
+    answers.org_chain(reference_walker, run_catalog(reference_walker, "entity_by_id", {"id": "org-mb-01"})[0]["n"])
+    for source, target in (("htg-01", "org-luohu"), ("440303001011", "440303009001")):
+        answers.shortest_path(reference_walker, source, target)
+        path_view(reference_walker, source, target)
+    wrong = {name for name in ran if reference_walker.dialect not in SPECS[name].served_on}
+    assert not wrong, f"run on {reference_walker.dialect} but not served there: {sorted(wrong)}"
+    assert "nodes_by_ids" in ran or "nodes_by_any_ids" in ran
+
+
+def test_slots_are_filled_once_per_dialect_and_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    query = get_query("nodes_by_ids")
+    filled: list[tuple[Any, ...]] = []
+    real = type(query)._fill
+
+    def counting(self: Any, *args: Any) -> str:
+        filled.append(args)
+        return real(self, *args)
+
+    monkeypatch.setattr(type(query), "_fill", counting)
+    query._filled.clear()
+    first = [query.text_for("ladybug", "Member"), query.text_for("ladybug", "Member"), query.text_for("ladybug", "Compound")]
+    assert first[0] == first[1] != first[2] and "'Member' AS label" in first[0] and "n.households AS households" in first[2]
+    assert len(filled) == 2
