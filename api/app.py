@@ -46,9 +46,9 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
         security.check_startup()
         own = engine is None
         raw = engine if engine is not None else open_served_engine(settings)
-        if own:
-            raw.prepare_topology()  # in the background; walks and paths use queries until it is ready
         app.state.engine = guard(raw)  # routes see only the guarded engine
+        if own:
+            app.state.engine.prepare_topology()  # in the background; walks and paths use queries until it is ready
         app.state.workers = WorkerPool(settings.worker_threads)  # the lookups' engine work (api/workers.py)
         log.info("serving the %s engine", raw.kind)
         try:

@@ -418,7 +418,9 @@ def _settings(engine: str, where: dict[str, Any], tmp: Path) -> dict[str, Any]:
     return base
 
 
-def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOUT_S) -> Any:
+def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOUT_S, topology: bool = True) -> Any:
+    """The engine as ``serve`` opens it (the embedded one read-only, with its relationships in memory unless
+    ``topology`` is false), on a database that has every index and roll-up the current code expects."""
     if engine == "embedded":
         from graph.ladybug_engine import LadybugEngine
 
@@ -426,7 +428,7 @@ def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOU
         rw.create_schema()  # a schema that grew since the database was cached (no-op otherwise)
         _ensure_rollup(rw)
         rw.close()
-        served = LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s)
+        served = LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=timeout_s, topology=topology)
         served.prepare_topology(wait=True)  # as serve has it once started (graph/topology.py)
         return served
     from graph.neo4j_engine import Neo4jEngine

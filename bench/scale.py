@@ -192,9 +192,7 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
 def _served_by_queries(where: dict[str, Any], repeat: int) -> dict[str, dict[str, Any]]:
     """The baseline of the same run: the served lookups on an embedded engine without the in-memory topology,
     whose walks and paths take every step in queries (as before graph/topology.py, or while it is built)."""
-    from graph.ladybug_engine import LadybugEngine
-
-    engine = LadybugEngine(where["db_path"], read_only=True, buffer_pool_mb=2048, timeout_s=QUERY_TIMEOUT_S, topology=False)
+    engine = _open("embedded", where, timeout_s=QUERY_TIMEOUT_S, topology=False)
     try:
         return time_served(engine, repeat)
     finally:

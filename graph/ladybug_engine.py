@@ -26,7 +26,7 @@ from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.schema import GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
 from graph.topology import Topology, build, topology_summary
-from graph.values import csv_text, from_ladybug, plain_values, to_parameter
+from graph.values import csv_text, from_ladybug, to_parameter
 
 DEFAULT_DB_PATH = Path("data/orggraph.lbug")
 log = logging.getLogger("orggraph.engine")
@@ -169,7 +169,13 @@ class LadybugEngine(GraphEngine):
         try:
             yield conn
         finally:
-            self._idle.put(conn)
+            self._give_back(conn)
+
+    def _give_back(self, conn: ladybug.Connection) -> None:
+        """Return a borrowed connection to the pool, its prepared statements trimmed: whichever path ran on it (a
+        catalog query, the Cypher console's ``read_limited``), a pooled connection never grows without end."""
+        _forget_prepared_statements(conn, above=PREPARED_STATEMENTS_KEPT)
+        self._idle.put(conn)
 
     def _new_connection(self) -> ladybug.Connection | None:
         """A new connection, or ``None`` when the pool is full."""
@@ -216,7 +222,6 @@ class LadybugEngine(GraphEngine):
 
     @staticmethod
     def _run(conn: ladybug.Connection, query: str, values: dict[str, Any]) -> list[Row]:
-        _forget_prepared_statements(conn, above=PREPARED_STATEMENTS_KEPT)
         result = conn.execute(query, values)
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
@@ -226,7 +231,7 @@ class LadybugEngine(GraphEngine):
                 if PLAIN_COLUMN_TYPES.issuperset(res.get_column_data_types()):  # every value as the driver gives it
                     rows = [dict(zip(columns, row, strict=True)) for row in res.get_all()]
                 else:
-                    rows = [dict(zip(columns, plain_values(row), strict=True)) for row in res.get_all()]
+                    rows = [dict(zip(columns, map(from_ladybug, row), strict=True)) for row in res.get_all()]
         finally:
             for res in results:  # an open result keeps its memory in the page cache
                 res.close()
@@ -255,7 +260,7 @@ class LadybugEngine(GraphEngine):
                 yield held[0]
             finally:
                 for conn in held:
-                    self._idle.put(conn)
+                    self._give_back(conn)
 
     # -- GraphEngine -----------------------------------------------------------------------------
 
@@ -395,7 +400,9 @@ class LadybugEngine(GraphEngine):
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {"engine": self.kind, "path": self.path, "read_only": self.read_only}
         if self.keeps_topology:
-            described["topology"] = topology_summary(self._topology, building=self._topology_thread is not None)
+            with self._topology_lock:  # both read at once: a build ending in between is not "neither ready nor building"
+                topology, building = self._topology, self._topology_thread is not None
+            described["topology"] = topology_summary(topology, building=building)
         return described
 
     # -- topology (graph/topology.py) ------------------------------------------------------------
@@ -423,25 +430,29 @@ class LadybugEngine(GraphEngine):
     def _build_topology(self) -> None:
         labels = tuple(NODE_MODELS)
         types = tuple(REL_MODELS)
+        # A connection of its own, without the query time limit (seconds at scale 300): the pool's stay free for
+        # the queries that answer meanwhile, even when the pool has a single one.
+        conn = ladybug.Connection(self._db)
         try:
-            with self._connection() as conn:
-                listed = _arrow(conn, "CALL show_tables() RETURN name, id").to_pylist()
-                tables = {str(row["name"]): int(row["id"]) for row in listed}
-                present_labels = tuple(label for label in labels if label in tables)
-                present_types = tuple(rel for rel in types if rel in tables)
+            listed = _arrow(conn, "CALL show_tables() RETURN name, id").to_pylist()
+            tables = {str(row["name"]): int(row["id"]) for row in listed}
+            present_labels = tuple(label for label in labels if label in tables)
+            present_types = tuple(rel for rel in types if rel in tables)
 
-                def node_ids(label: str) -> pa.Table:
-                    return _arrow(conn, f"MATCH (n:{allowed_label(label)}) RETURN offset(id(n)) AS offset, n.id AS id")
+            def node_ids(label: str) -> pa.Table:
+                return _arrow(conn, f"MATCH (n:{allowed_label(label)}) RETURN offset(id(n)) AS offset, n.id AS id")
 
-                def rel_ends(rel_type: str) -> pa.Table:
-                    return _arrow(conn, f"MATCH (a)-[r:{allowed_rel_type(rel_type)}]->(b) RETURN id(a) AS source, "
-                                        "id(b) AS target")
+            def rel_ends(rel_type: str) -> pa.Table:
+                return _arrow(conn, f"MATCH (a)-[r:{allowed_rel_type(rel_type)}]->(b) RETURN id(a) AS source, "
+                                    "id(b) AS target")
 
-                built = build(present_labels, present_types, {label: tables[label] for label in present_labels},
-                              node_ids, rel_ends, cancelled=lambda: self._closed)
+            built = build(present_labels, present_types, {label: tables[label] for label in present_labels},
+                          node_ids, rel_ends, cancelled=lambda: self._closed)
         except Exception:  # a topology is a speed-up: without one, walks and paths take their queries
             log.warning("the in-memory topology could not be built; walks and paths use queries", exc_info=True)
             built = None
+        finally:
+            conn.close()
         with self._topology_lock:
             self._topology = built
             self._topology_thread = None

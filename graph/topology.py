@@ -56,20 +56,14 @@ class Topology:
     type_of: np.ndarray
     outgoing: np.ndarray
     built_s: float = 0.0
-
-    @property
-    def node_count(self) -> int:
-        return int(np.count_nonzero(self.label_of != NO_LABEL))
+    node_count: int = 0
+    """Nodes (indices of no node, left by deleted ones, not counted); counted once, when built."""
+    nbytes: int = 0
+    """Memory held by the arrays."""
 
     @property
     def relationship_count(self) -> int:
         return len(self.far) // 2
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays."""
-        return sum(a.nbytes for a in (self.ids, self.label_of, self.rank, self.by_rank, self.starts, self.far,
-                                      self.type_of, self.outgoing))
 
     def index_of(self, node_id: str) -> int | None:
         """The index of the node ``node_id``, or ``None`` when the graph has no such node."""
@@ -87,9 +81,6 @@ class Topology:
 
     def id_of(self, index: int) -> str:
         return self.ids[index].decode("ascii")
-
-    def label_name(self, index: int) -> str:
-        return self.labels[int(self.label_of[index])]
 
     def ids_of(self, indices: Sequence[int] | np.ndarray) -> list[str]:
         return [value.decode("ascii") for value in self.ids[indices].tolist()]
@@ -195,9 +186,10 @@ def build(labels: Sequence[str], types: Sequence[str], table_ids: dict[str, int]
     by_rank = np.argsort(ids, kind="stable").astype(np.intp)  # intp: searchsorted's sorter is not converted per call
     rank = np.empty(count, dtype=np.int32)
     rank[by_rank] = np.arange(count, dtype=np.int32)
+    arrays = (ids, label_of, rank, by_rank, starts, far, type_of, outgoing)
     return Topology(labels=tuple(labels), types=tuple(types), ids=ids, label_of=label_of, rank=rank, by_rank=by_rank,
-                    starts=starts, far=far, type_of=type_of, outgoing=outgoing,
-                    built_s=time.perf_counter() - started)
+                    starts=starts, far=far, type_of=type_of, outgoing=outgoing, built_s=time.perf_counter() - started,
+                    node_count=int(np.count_nonzero(label_of != NO_LABEL)), nbytes=sum(a.nbytes for a in arrays))
 
 
 def _indices(ends: pa.ChunkedArray, base_of_table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +28,14 @@ def plain_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+"""Types both drivers already give as plain values: returned as they are, without a class test."""
+
+
 def from_ladybug(value: Any) -> Any:
     """Normalize one value returned by LadybugDB."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, dict):
         if "_NODES" in value and "_RELS" in value:
             return {"nodes": [from_ladybug(n) for n in value["_NODES"]], "rels": [from_ladybug(r) for r in value["_RELS"]]}
@@ -49,15 +54,6 @@ def from_ladybug(value: Any) -> Any:
     if isinstance(value, Decimal):
         return plain_number(value)
     return value
-
-
-_AS_IS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
-
-
-def plain_values(row: Iterable[Any]) -> list[Any]:
-    """:func:`from_ladybug` of each value of a row; plain ones are taken as they are without a call (most are,
-    and a row of a node's columns has a dozen)."""
-    return [value if type(value) in _AS_IS else from_ladybug(value) for value in row]
 
 
 def from_neo4j(value: Any) -> Any:

@@ -47,7 +47,8 @@ def test_build_indexes_labels_holes_and_both_ends() -> None:
     assert [topology.index_of(i) for i in ("a-0", "a-2", "b-0", "b-1")] == [0, 2, 3, 4]
     assert topology.label_of[1] == NO_LABEL  # the hole
     assert [topology.index_of(i) for i in ("a-1", "", "zzz", "ä-0", "a-0" * 30)] == [None] * 5
-    assert topology.label_name(4) == "B" and topology.id_of(4) == "b-1"
+    assert topology.label_names([4, 0]) == ["B", "A"] and topology.id_of(4) == "b-1"
+    assert topology.ids_of([0, 2]) == ["a-0", "a-2"] and topology.nbytes > 0
     a2 = np.array([2])
     rows = topology.rows_of(a2)
     assert sorted(topology.relationship(int(r), 2) for r in rows) == [
@@ -99,11 +100,31 @@ def test_only_a_read_only_engine_keeps_one(tmp_path: Path, reference_store: Path
     served.close()
 
 
-def test_closing_while_it_is_built_stops_the_build(reference_store: Path) -> None:
+def test_closing_while_it_is_built_stops_the_build(reference_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """close() cancels a build in progress (the builder checks between reads) and waits for it: nothing is kept."""
+    import threading
+
+    import graph.ladybug_engine as ladybug_engine
+
+    started, saw_cancel = threading.Event(), threading.Event()
+
+    def slow_build(*args: Any, cancelled: Any, **kwargs: Any) -> Topology | None:
+        started.set()
+        deadline = time.monotonic() + 30
+        while not cancelled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if cancelled():
+            saw_cancel.set()
+            return None
+        return build(*args, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(ladybug_engine, "build", slow_build)
     engine = LadybugEngine(reference_store, read_only=True, buffer_pool_mb=64)
     engine.prepare_topology()
-    engine.close()  # waits for the builder, which stops at its next read
-    assert engine._topology_thread is None
+    assert started.wait(30)
+    assert engine.describe()["topology"] == {"ready": False, "building": True}
+    engine.close()
+    assert saw_cancel.is_set() and engine.topology() is None and engine._topology_thread is None
 
 
 def test_walks_and_paths_take_no_step_in_queries(reference_topology: LadybugEngine, monkeypatch: pytest.MonkeyPatch) -> None:
