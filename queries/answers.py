@@ -260,9 +260,7 @@ def neighbors(engine: GraphEngine, center: dict[str, Any], *, depth: int = 1, ty
                 run_catalog(engine, "path_step_any", {"ids": group})
             rows = [r for r in step if r["type"] is not None]
             read += rows
-            walked = set(group)
-            found.update(far for row in rows if (far := row["target"] if row["source"] in walked else row["source"])
-                         not in distance_of and label_for_id(far) in wanted)
+            found |= far_ends_of(rows, group, distance_of, wanted)
         everything = found.union(*(step.far for step in steps))
         new = sorted(everything)[:room] if room > 0 else []  # the least of all: among the least of each query
         if not steps or all(len(step.far) == step.total for step in steps):
@@ -309,20 +307,30 @@ def _walk_in_memory(engine: GraphEngine, topology: Topology, center: dict[str, A
     """:func:`neighbors` over the engine's in-memory topology (:func:`graph.topology.walk`): the same nodes,
     relationships and count left out, with only the kept nodes' properties read from the database."""
     found = walk(topology, center_index, depth, labels, limit)
-    distance_of = dict(zip(topology.ids_of(list(found.distance)), found.distance.values(), strict=True))
-    by_label: dict[str, list[str]] = {}
-    for node_id, label in zip(distance_of, topology.label_names(list(found.distance)), strict=True):
-        if node_id != center["id"]:
-            by_label.setdefault(label, []).append(node_id)
-    found_nodes = nodes_of_labels(engine, by_label)
-    nodes = [{**center, "distance": 0}]
-    for node_id, distance in distance_of.items():
-        if (node := found_nodes.get(node_id)) is not None:
-            node["distance"] = distance  # the node's own dict, just read
-            nodes.append(node)
-    return Neighborhood(center=nodes[0], nodes=sorted(nodes, key=lambda n: (n["distance"], n["id"])),
+    nodes = sorted(nodes_at(engine, topology, found.distance, center).values(), key=lambda n: (n["distance"], n["id"]))
+    return Neighborhood(center=nodes[0], nodes=nodes,
                         edges=[{"source": a, "target": b, "type": t} for a, b, t in sorted(found.edges)],
                         truncated=found.omitted > 0, omitted=found.omitted)
+
+
+def nodes_at(engine: GraphEngine, topology: Topology, distance: Mapping[int, int], center: Mapping[str, Any]
+             ) -> dict[str, dict[str, Any]]:
+    """The nodes a walk over ``topology`` kept (``distance``: node index -> distance, the center's 0), by id in the
+    walk's order, each with its ``distance``; the center as given, the others read (:func:`nodes_of_indices`)."""
+    ids = topology.ids_of(list(distance))
+    read = nodes_of_indices(engine, topology, [index for index, node_id in zip(distance, ids, strict=True)
+                                               if node_id != center["id"]])
+    read[str(center["id"])] = dict(center)
+    return {node_id: {**read[node_id], "distance": steps} for node_id, steps in zip(ids, distance.values(), strict=True)
+            if node_id in read}
+
+
+def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]) -> dict[str, dict[str, Any]]:
+    """:func:`nodes_of_labels` for nodes of ``topology`` by index: their ids and labels are known there."""
+    by_label: dict[str, list[str]] = {}
+    for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
+        by_label.setdefault(label, []).append(node_id)
+    return nodes_of_labels(engine, by_label)
 
 
 def _hood(engine: GraphEngine, center: dict[str, Any], labels: list[str] | None, limit: int) -> Neighborhood:
@@ -363,9 +371,15 @@ def every_far_end(engine: GraphEngine, ids: Iterable[str], seen: Mapping[str, An
     """Every far end of the relationships of ``ids`` that is not in ``seen`` and of a label in ``wanted``, by reading
     those relationships (``path_step``): what ``neighbors_least`` would answer with no limit, which it does not
     take (a hub's far ends are bounded by nothing but the graph)."""
-    walked = set(ids)
-    return {far for row in path_step(engine, walked) if row["type"] is not None
-            and (far := row["target"] if row["source"] in walked else row["source"]) not in seen
+    walked = list(ids)
+    return far_ends_of([row for row in path_step(engine, walked) if row["type"] is not None], walked, seen, wanted)
+
+
+def far_ends_of(rows: Iterable[Row], walked: Iterable[str], seen: Mapping[str, Any], wanted: set[str]) -> set[str]:
+    """The far ends of relationship rows (source, target) read from the nodes ``walked``: those not in ``seen``
+    and of a label in ``wanted``."""
+    near = set(walked)
+    return {far for row in rows if (far := row["target"] if row["source"] in near else row["source"]) not in seen
             and label_for_id(far) in wanted}
 
 
@@ -537,8 +551,8 @@ def _path_in_memory(engine: GraphEngine, topology: Topology, source: str, target
     path = least_shortest_path(topology, ends[0], ends[1], max_length)
     if path is None:
         return None
-    by_id = nodes_by_id(engine, [topology.id_of(index) for index in path])
-    nodes = [by_id.get(topology.id_of(index)) for index in path]
+    by_id = nodes_of_indices(engine, topology, path)
+    nodes = [by_id.get(node_id) for node_id in topology.ids_of(path)]
     if any(node is None for node in nodes):
         return None
     edges = [dict(zip(("source", "target", "type"), least_relationship(topology, a, b), strict=True))

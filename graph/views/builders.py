@@ -30,7 +30,7 @@ from graph.views.style import (
     rel_zh,
     style_of,
 )
-from queries.answers import nodes_of_labels, step_rows
+from queries.answers import nodes_at, step_rows
 from queries.catalog import dataset_as_of, run_catalog
 from queries.facts import reconcile
 
@@ -127,15 +127,7 @@ def _walk_in_memory(engine: GraphEngine, topology: Topology, center: Mapping[str
     """:func:`walk` over the engine's relationships in memory (:func:`graph.topology.walk_until_cut`): the same
     nodes, relationships and counts, with only the kept nodes read from the database."""
     cut = walk_until_cut(topology, center_index, depth, sorted(types) if types is not None else None, limit, _KEEP_RANK)
-    by_label: dict[str, list[str]] = {}
-    others = [index for index in cut.distance if index != center_index]
-    for node_id, label in zip(topology.ids_of(others), topology.label_names(others), strict=True):
-        by_label.setdefault(label, []).append(node_id)
-    read = nodes_of_labels(engine, by_label)
-    nodes = {str(center["id"]): {**center, "distance": 0}}
-    for node_id, index in zip(topology.ids_of(others), others, strict=True):
-        if node_id in read:
-            nodes[node_id] = {**read[node_id], "distance": cut.distance[index]}
+    nodes = nodes_at(engine, topology, cut.distance, center)
     edges = [e for e in sorted(cut.edges) if e[0] in nodes and e[1] in nodes]
     return Walk(nodes=nodes, edges=edges, omitted=Counter(cut.omitted), cut_at=cut.cut_at)
 
