@@ -231,6 +231,8 @@ def _load_pipelined(engine: GraphEngine, root: Path, spool: RecordSpool, *, sync
 
     def file_validated(bundle_file: BundleFile, report: ValidationReport) -> None:
         nonlocal writer
+        if not report.ok:
+            return  # the load is refused at the end whatever follows: write nothing more, only to empty it again
         if writer is None:
             assert report.manifest is not None
             writer = _FileWriter(engine, report.manifest.scope, sync=sync, batch_size=batch_size, progress=progress,

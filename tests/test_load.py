@@ -185,6 +185,19 @@ def test_a_problem_found_after_files_were_written_leaves_an_empty_graph_empty(en
     assert not any(engine.node_counts().values()) and not any(engine.rel_counts().values())
 
 
+def test_after_a_problem_the_pipeline_writes_no_more_files(engine: GraphEngine, tmp_path: Path) -> None:
+    """A problem found early (a compound of an unknown kind) stops the writing at once: the files after it are
+    validated (every problem is reported) but not written, only to be removed again."""
+    bundle = small_bundle(tmp_path / "b")
+    rewrite_csv(bundle / "nodes/Compound.csv", change=lambda r: {**r, "kind": "城堡"} if r["id"] == "cmp-1" else r)
+    written: list[str] = []
+    with pytest.raises(LoadRefused) as refused:
+        load_bundle(engine, bundle, progress=_Recording(written))
+    assert refused.value.report.problems[0].file == "nodes/Compound.csv"  # and what refers to cmp-1 after it
+    assert written and "Compound" not in written and "LOCATED_IN" not in written and "COVERS" not in written
+    assert not any(engine.node_counts().values()) and not any(engine.rel_counts().values())
+
+
 def test_a_failing_write_during_validation_leaves_an_empty_graph_empty(engine: GraphEngine, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = small_bundle(tmp_path / "b")
