@@ -298,26 +298,10 @@ def walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | No
     through. The relationships returned are those between kept nodes with an end walked from (nearer than
     ``depth``), as (source id, target id, type), each once.
     """
-    wanted = _wanted(topology, labels)
-    kept = {center: 0}
-    kept_mask = np.zeros(len(topology.label_of), dtype=bool)
-    kept_mask[center] = True
-    left_out: list[np.ndarray] = []
-    frontier = np.array([center])
-    walked: list[np.ndarray] = []
-    for distance in range(1, depth + 1):
-        if not len(frontier):
-            break
-        walked.append(frontier)
-        room = limit + 1 - len(kept)
-        found = _reach(topology, frontier, kept_mask, wanted)
-        new = found[np.argsort(topology.rank[found], kind="stable")][:max(room, 0)]
-        left_out.append(np.setdiff1d(found, new, assume_unique=True))
-        kept.update(dict.fromkeys(new.tolist(), distance))
-        kept_mask[new] = True
-        frontier = new
+    kept, edges, left_out, _ = _walk(topology, center, depth, labels, limit + 1, lambda found: topology.rank[found],
+                                     stop_at_cut=False)
     omitted = len(distinct(np.concatenate(left_out))) if left_out else 0
-    return Walk(distance=kept, edges=_edges_from(topology, walked, kept_mask), omitted=omitted)
+    return Walk(distance=kept, edges=edges, omitted=omitted)
 
 
 @dataclass
@@ -338,34 +322,52 @@ def walk_until_cut(topology: Topology, center: int, depth: int, labels: Iterable
     before people; a label not in it comes last), then ids in order. At the first distance that does not fit,
     what fits is kept, what does not is counted per label, and the walk stops. Relationships as in :func:`walk`.
     """
-    wanted = _wanted(topology, labels)
     order = np.array([priority.get(label, len(priority)) for label in topology.labels], dtype=np.int64)
+    count = len(topology.label_of)
+
+    def key(found: np.ndarray) -> np.ndarray:  # the label's priority, then the id's rank
+        return order[topology.label_of[found]] * count + topology.rank[found]
+
+    kept, edges, left_out, cut_at = _walk(topology, center, depth, labels, limit, key, stop_at_cut=True)
+    omitted: dict[str, int] = {}
+    if cut_at is not None:
+        positions, counts = np.unique(topology.label_of[left_out[-1]], return_counts=True)
+        omitted = {topology.labels[int(position)]: int(n) for position, n in zip(positions, counts, strict=True)}
+    return CutWalk(distance=kept, edges=edges, omitted=omitted, cut_at=cut_at)
+
+
+def _walk(topology: Topology, center: int, depth: int, labels: Iterable[str] | None, total: int,
+          key: Callable[[np.ndarray], np.ndarray], *,
+          stop_at_cut: bool) -> tuple[dict[int, int], set[tuple[str, str, str]], list[np.ndarray], int | None]:
+    """The breadth-first walk of :func:`walk` and :func:`walk_until_cut`: at most ``total`` nodes kept (the center
+    included), each step's far ends in the order of their ``key``. Returns the nodes kept with their distance,
+    the relationships among them with an end walked from, the nodes left out at each step, and the first distance
+    that did not fit (where the walk stopped when ``stop_at_cut``)."""
+    wanted = _wanted(topology, labels)
     kept = {center: 0}
     kept_mask = np.zeros(len(topology.label_of), dtype=bool)
     kept_mask[center] = True
-    frontier = np.array([center])
+    left_out: list[np.ndarray] = []
     walked: list[np.ndarray] = []
-    omitted: dict[str, int] = {}
     cut_at = None
+    frontier = np.array([center])
     for distance in range(1, depth + 1):
         if not len(frontier):
             break
         walked.append(frontier)
         found = _reach(topology, frontier, kept_mask, wanted)
-        # The label's priority, then the rank of the id: one key per node.
-        keys = order[topology.label_of[found]] * len(topology.label_of) + topology.rank[found]
-        found = found[np.argsort(keys, kind="stable")]
-        room = max(limit - len(kept), 0)
+        found = found[np.argsort(key(found), kind="stable")]
+        room = max(total - len(kept), 0)
         new = found[:room]
+        left_out.append(found[room:])
         kept.update(dict.fromkeys(new.tolist(), distance))
         kept_mask[new] = True
-        if len(found) > room:
-            labels_left, counts = np.unique(topology.label_of[found[room:]], return_counts=True)
-            omitted = {topology.labels[int(label)]: int(n) for label, n in zip(labels_left, counts, strict=True)}
+        if len(found) > room and cut_at is None:
             cut_at = distance
-            break
+            if stop_at_cut:
+                break
         frontier = new
-    return CutWalk(distance=kept, edges=_edges_from(topology, walked, kept_mask), omitted=omitted, cut_at=cut_at)
+    return kept, _edges_from(topology, walked, kept_mask), left_out, cut_at
 
 
 def _wanted(topology: Topology, labels: Iterable[str] | None) -> np.ndarray:
