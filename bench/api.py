@@ -159,11 +159,10 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
 
     def search(e: Any, i: int) -> Any:
         from api.routes.entities import SEARCHABLE
+        from queries.search import search as search_names
 
         q, labels = SEARCH_TERMS[i % len(SEARCH_TERMS)], list(SEARCHABLE)
-        rows = run_catalog(e, "search_by_name", {"q": q, "labels": labels, "limit": 20, "offset": 0})
-        total = run_catalog(e, "search_count", {"q": q, "labels": labels})[0]["total"]
-        return answers.Page(rows=rows, total=total, limit=20, offset=0, extra={"q": q}).as_dict()
+        return search_names(e, q, labels, 20, 0).as_dict()  # as the route
 
     return [
         coverage("compound"), coverage("building"), coverage("enterprise"),

@@ -35,7 +35,7 @@ from graph.errors import EngineUnavailableError, query_error
 from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl
 from graph.values import from_neo4j, to_parameter
 
-_DDL_NAME = re.compile(r"CREATE (?:CONSTRAINT|(?:TEXT )?INDEX) (\w+) ")
+_DDL_NAME = re.compile(r"CREATE (?:CONSTRAINT|(?:TEXT |FULLTEXT )?INDEX) (\w+) ")
 """The name in one of ``graph.schema.neo4j_ddl``'s statements."""
 _UNAVAILABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError, OSError)
 

@@ -27,10 +27,12 @@ FORBIDDEN = frozenset({
 READ_STARTS = frozenset({"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL"})
 READ_PROCEDURES: dict[str, frozenset[str]] = {
     "neo4j": frozenset({"db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.visualization",
-                        "db.schema.nodetypeproperties", "db.schema.reltypeproperties"}),
+                        "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
+                        "db.index.fulltext.querynodes"}),
     "ladybug": frozenset({"show_tables", "table_info", "show_connection", "db_version", "show_functions"}),
 }
-"""Procedures the console may ``CALL``: catalog look-ups only. Any other ``CALL`` is refused."""
+"""Procedures a read may ``CALL``: catalog look-ups, and on Neo4j the full-text index look-up of the name search
+(``search_page``, queries/search.py). Any other ``CALL`` is refused."""
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SUBQUERY = re.compile(r"\s*(\([\w\s,*]*\)\s*)?\{")  # CALL { ... } and CALL (a, b) { ... }

@@ -45,6 +45,10 @@ read every compound and ``COVERS`` of the district on each request."""
 SEARCHABLE_LABELS: tuple[str, ...] = tuple(label for label in NODE_MODELS if label not in ("Member", "Dataset"))
 """Labels whose names the search finds: not members (names are personal data) and not the bookkeeping node.
 On Neo4j each has a TEXT index on ``name``, which answers ``CONTAINS`` (a RANGE index cannot)."""
+NAME_BIGRAM_INDEX = "name_bigrams"
+"""On Neo4j, a full-text index of the names of every searchable label, split by Lucene's CJK analyzer into
+overlapping pairs of Chinese characters. The TEXT indexes work with trigrams, so for a two-character term (what
+people type most) each of them reads its whole index; this one looks the pair up (``queries.search``)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ def neo4j_ddl() -> list[str]:
         statements += [f"CREATE INDEX {label.lower()}_{p} IF NOT EXISTS FOR (n:{label}) ON (n.{p})" for p in props]
     statements += [f"CREATE TEXT INDEX {label.lower()}_name_text IF NOT EXISTS FOR (n:{label}) ON (n.name)"
                    for label in SEARCHABLE_LABELS]
+    statements.append(f"CREATE FULLTEXT INDEX {NAME_BIGRAM_INDEX} IF NOT EXISTS FOR (n:{'|'.join(SEARCHABLE_LABELS)}) "
+                      "ON EACH [n.name] OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}")
     # Derived nodes carry no Entity label (a lookup by id must not find them); their id is still unique.
     statements += [f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
                    for label in DERIVED_TABLES]

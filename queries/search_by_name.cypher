@@ -1,5 +1,7 @@
 // Entities whose name contains $q (a Chinese substring), of the labels in $labels.
-MATCH (n)
+// The MATCH names every searchable label (graph.schema.SEARCHABLE_LABELS, a test checks), which LadybugDB reads as
+// one, so the member table is never read; Neo4j has its own text (search_by_name.neo4j.cypher).
+MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:Project:ServiceCenter:CompoundBody:Fact)
 WHERE n.name CONTAINS $q AND label(n) IN $labels
 RETURN n.id AS id, n.name AS name, label(n) AS label
 ORDER BY size(n.name), id

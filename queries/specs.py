@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -148,6 +148,16 @@ class Search(Params):
     labels: SearchLabels = Field(description="Labels to search in.")
     limit: int = Field(20, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class SearchPage(Search):
+    computed_params: ClassVar[frozenset[str]] = frozenset({"phrase"})
+    """Parameters the query gets from the others, never from a caller (a full-text query is not taken as given)."""
+
+    def cypher_params(self) -> dict[str, Any]:
+        from queries.search import page_params  # the full-text phrase of a two-character term
+
+        return page_params(self.q, self.labels, self.limit, self.offset)
 
 
 class Recruited(Params):
@@ -424,6 +434,10 @@ class SearchRow(Row):
     label: str
 
 
+class SearchPageRow(SearchRow):
+    total: int
+
+
 class MobileBranchRow(Row):
     id: str
     name: str
@@ -566,6 +580,8 @@ SPECS: dict[str, QuerySpec] = {
                                      ClaimedProjectRow, "linkage"),
     "project_claimants": QuerySpec("Who claimed a project", "项目认领方", EntityId, ClaimantRow, "linkage"),
     "search_by_name": QuerySpec("Search by name", "按名称搜索", Search, SearchRow, "lookup"),
+    "search_page": QuerySpec("A page of a name search, with the number of matches", "按名称搜索(一页及总数)", SearchPage,
+                             SearchPageRow, "internal", served_on=("neo4j",)),
     "search_count": QuerySpec("Count of a name search", "搜索结果数量", SearchCount, CountRow, "internal"),
     "mobile_branches": QuerySpec("Mobile branches and their hometown groups", "同乡村流动党支部", AsOf, MobileBranchRow,
                                  "figures"),

@@ -17,6 +17,7 @@ from graph.engine import GraphEngine
 from graph.schema import SEARCHABLE_LABELS
 from queries import answers
 from queries.catalog import run_catalog
+from queries.search import search as search_names
 
 router = APIRouter(tags=["entities"], route_class=LookupRoute)
 # The lookup routes (entity, neighbors, org chain and subtree, path) take the engine from the request
@@ -187,9 +188,7 @@ def search(
         # search_by_name pages itself (SKIP $offset LIMIT $limit), at most SEARCH_CHUNK_ROWS rows a query.
         return download(format, pager, "search", offset=offset, limit=requested_limit(request, limit),
                         chunk_rows=SEARCH_CHUNK_ROWS)
-    rows = pager(offset, limit)
-    total = run_catalog(engine, "search_count", {"q": q, "labels": labels})[0]["total"]
-    return answers.Page(rows=rows, total=total, limit=limit, offset=offset, extra={"q": q}).as_dict()
+    return search_names(engine, q, labels, limit, offset).as_dict()
 
 
 SEARCH_CHUNK_ROWS = 500

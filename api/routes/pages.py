@@ -49,6 +49,7 @@ from graph.views.style import (
 from queries import answers
 from queries.catalog import dataset_as_of, run_catalog
 from queries.facts import reconcile
+from queries.search import search as search_names
 from queries.specs import SPECS
 
 API_DIR = Path(__file__).resolve().parent.parent
@@ -309,10 +310,8 @@ def entity_page(request: Request, entity_id: str) -> HTMLResponse:
 
 
 def search_rows(engine: GraphEngine, q: str, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    labels = list(SEARCHABLE)
-    rows = run_catalog(engine, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
-    total = run_catalog(engine, "search_count", {"q": q, "labels": labels})[0]["total"]
-    return rows, int(total)
+    found = search_names(engine, q, SEARCHABLE, limit, offset)
+    return found.rows, found.total
 
 
 SearchText = Annotated[str, Query(max_length=50)]

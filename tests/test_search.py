@@ -1,0 +1,101 @@
+"""Search by name (queries/search.py): one page and the number of matches, the same on both engines.
+
+On Neo4j a two-character Chinese term is answered from the full-text index of character pairs, any other term from
+each label's TEXT index; on LadybugDB both are a scan of the searchable tables. All must give the rows of
+``CONTAINS``: the pair index only proposes candidates.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graph.engine import GraphEngine
+from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, neo4j_ddl
+from queries.catalog import get_query, run_catalog, run_query
+from queries.search import bigram_phrase, page_params, search
+
+LADYBUG_SEARCHES = ("search_by_name", "search_count", "search_page")
+
+
+def _names(engine: GraphEngine) -> list[str]:
+    return [r["name"] for label in SEARCHABLE_LABELS
+            for r in engine.read(f"MATCH (n:{label}) RETURN n.name AS name ORDER BY n.id LIMIT 300")]
+
+
+def _terms(engine: GraphEngine) -> list[str]:
+    """Every two-character Chinese substring of a sample of names, and terms the pair index must not answer."""
+    pairs = sorted({name[i:i + 2] for name in _names(engine) for i in range(len(name) - 1)
+                    if bigram_phrase(name[i:i + 2])})
+    others = ["湖", "党支部", "罗湖区委", "KK", "100", "花 园", 'a"b', "*", "\\", "无此名称", "社区党委"]
+    return pairs[::max(1, len(pairs) // 150)] + others
+
+
+@pytest.mark.parametrize(("q", "phrase"), [
+    ("花园", '"花园"'), (" 花园 ", '"花园"'), ("花园小区", None), ("园", None), ("KK", None), ("花a", None), ("ＫＫ", None),
+    ("花\n园", None), ('"花', None),
+])
+def test_only_two_chinese_characters_go_to_the_pair_index(q: str, phrase: str | None) -> None:
+    assert bigram_phrase(q) == phrase
+
+
+def test_the_searches_read_exactly_the_searchable_labels() -> None:
+    """A label left out would never be found; one too many (Member) would search personal names."""
+    for name in LADYBUG_SEARCHES:
+        matched = re.findall(r"MATCH \(n:([\w:]+)\)", get_query(name).text_for("ladybug"))
+        assert matched and all(m.split(":") == list(SEARCHABLE_LABELS) for m in matched), name
+    neo4j_page = get_query("search_page").text_for("neo4j")
+    assert re.findall(r"MATCH \(n:(\w+)\) WHERE n.name CONTAINS \$q", neo4j_page) == list(SEARCHABLE_LABELS)
+    assert f"queryNodes('{NAME_BIGRAM_INDEX}'" in neo4j_page
+    (fulltext,) = [s for s in neo4j_ddl() if s.startswith("CREATE FULLTEXT INDEX")]
+    assert re.search(r"FOR \(n:([\w|]+)\)", fulltext)[1].split("|") == list(SEARCHABLE_LABELS)  # type: ignore[index]
+    assert f"INDEX {NAME_BIGRAM_INDEX} " in fulltext and "'cjk'" in fulltext
+
+
+def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[GraphEngine, GraphEngine]) -> None:
+    """Every two-character term of a sample of names (the pair index on Neo4j) and terms of other kinds (the TEXT
+    indexes): the same page and total on both engines, and the rows of search_by_name with search_count's total."""
+    embedded, neo4j = reference_pair
+    labels = list(SEARCHABLE_LABELS)
+    terms = _terms(embedded)
+    assert len(terms) > 100
+    found_some = 0
+    for q in terms:
+        for limit, offset in ((20, 0), (5, 3)):
+            on_embedded = search(embedded, q, labels, limit, offset)
+            on_neo4j = search(neo4j, q, labels, limit, offset)
+            assert on_neo4j.as_dict() == on_embedded.as_dict(), (q, limit, offset)
+            rows = run_catalog(embedded, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
+            total = run_catalog(embedded, "search_count", {"q": q, "labels": labels})[0]["total"]
+            assert (on_embedded.rows, on_embedded.total) == (rows, total), q
+            found_some += bool(rows)
+    assert found_some > 100
+
+
+def test_the_total_past_the_last_match_and_of_no_match(reference_pair: tuple[GraphEngine, GraphEngine]) -> None:
+    """search_page's rows carry the total; where there are none the count is asked."""
+    for engine in reference_pair:
+        everything = search(engine, "罗湖", ["Subdistrict", "Community", "PartyOrg"], 500, 0)
+        assert everything.total == len(everything.rows) > 0
+        past = search(engine, "罗湖", ["Subdistrict", "Community", "PartyOrg"], 20, everything.total + 5)
+        assert (past.rows, past.total) == ([], everything.total)
+        assert (search(engine, "无此名称", list(SEARCHABLE_LABELS), 20, 0).total) == 0
+        only = search(engine, "罗湖", ["Community"], 500, 0)
+        assert only.rows and {r["label"] for r in only.rows} == {"Community"}
+
+
+def test_members_are_never_searched(reference_embedded: GraphEngine) -> None:
+    with pytest.raises(ValueError, match="Member"):
+        search(reference_embedded, "某", ["PartyOrg", "Member"], 20)
+
+
+def test_neo4j_takes_a_two_character_term_from_the_pair_index(reference_neo4j: GraphEngine) -> None:
+    """Given the phrase of another term, Neo4j must answer from the pair index alone: names with both terms.
+    Were the TEXT-index branch run too (or instead), names with only ``q`` would come back."""
+    q = "党委"
+    params = {**page_params(q, list(SEARCHABLE_LABELS), 500, 0), "phrase": bigram_phrase("罗湖")}
+    rows = run_query(reference_neo4j, "search_page", params)
+    plain = search(reference_neo4j, q, list(SEARCHABLE_LABELS), 500, 0)
+    assert rows and all("罗湖" in r["name"] and q in r["name"] for r in rows)
+    assert len(rows) < plain.total
