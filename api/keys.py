@@ -167,6 +167,7 @@ class KeyStore:
 
     def __init__(self, file: Path | None, env_records: Sequence[ApiKeyRecord] = ()) -> None:
         self.file = file
+        self._file_name = os.fspath(file) if file is not None else None  # os.stat of a str: no pathlib per request
         self._env = list(env_records)
         self._lock = threading.Lock()
         self._loaded: object = _NEVER  # the file stamp of the records in memory
@@ -176,7 +177,7 @@ class KeyStore:
     def configured(self) -> bool:
         """True when keys are configured at all (a keys file exists, even with every key revoked, or
         ``ORGGRAPH_API_KEYS`` is set): then every request needs a key."""
-        return bool(self._env) or (self.file is not None and self.file.exists())
+        return bool(self._env) or (self._file_name is not None and os.path.exists(self._file_name))
 
     def records(self) -> list[ApiKeyRecord]:
         self._reload()
@@ -194,10 +195,10 @@ class KeyStore:
         return record if hmac.compare_digest(record.hash, digest(token)) else None
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
-        if self.file is None:
+        if self._file_name is None:
             return None
         try:
-            st = self.file.stat()
+            st = os.stat(self._file_name)
         except FileNotFoundError:
             return None
         return st.st_mtime_ns, st.st_size, st.st_ino

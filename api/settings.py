@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     worker_threads: int = Field(40, ge=1, le=1000, description="threads that run the engine work of the lookup routes "
                                 "(entities, neighbors, org chains and subtrees, paths) off the event loop; the other "
                                 "routes use anyio's thread pool (40)")
+    opentelemetry: bool = Field(False, description="FastAPI's own OpenTelemetry spans, metrics and logs, through the "
+                                "providers configured in the process (e.g. by opentelemetry-instrument); off, the "
+                                "app does not look for providers on every request")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     # Security (docs/security.md). Keys are configured when the keys file exists or ORGGRAPH_API_KEYS is set.
