@@ -65,6 +65,15 @@ def test_middleware_is_pure_asgi_and_dependencies_async(reference_embedded: Lady
         assert any(isinstance(c, RoleRequirement) for c in deps), f"{path} still declares its role"
 
 
+def test_fastapi_telemetry_is_off_unless_asked_for(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
+    """FastAPI's native OpenTelemetry looks for configured providers on every request when it is on."""
+    settings = secure_settings(reference_embedded, tmp_path)
+    app = create_app(settings, engine=reference_embedded)
+    assert not any(app._telemetry[kind] for kind in ("tracing", "metrics", "logs"))  # type: ignore[literal-required]
+    traced = create_app(settings.model_copy(update={"opentelemetry": True}), engine=reference_embedded)
+    assert all(traced._telemetry[kind] for kind in ("tracing", "metrics", "logs"))  # type: ignore[literal-required]
+
+
 def test_revocation_applies_at_once_on_the_hot_routes(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
     member, branch = _ids(reference_embedded)
     app = secure_app(reference_embedded, tmp_path)
