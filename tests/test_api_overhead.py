@@ -69,9 +69,9 @@ def test_fastapi_telemetry_is_off_unless_asked_for(reference_embedded: LadybugEn
     """FastAPI's native OpenTelemetry looks for configured providers on every request when it is on."""
     settings = secure_settings(reference_embedded, tmp_path)
     app = create_app(settings, engine=reference_embedded)
-    assert not any(app._telemetry[kind] for kind in ("tracing", "metrics", "logs"))  # type: ignore[literal-required]
+    assert not any(app._telemetry[kind] for kind in ("tracing", "metrics", "logs"))
     traced = create_app(settings.model_copy(update={"opentelemetry": True}), engine=reference_embedded)
-    assert all(traced._telemetry[kind] for kind in ("tracing", "metrics", "logs"))  # type: ignore[literal-required]
+    assert all(traced._telemetry[kind] for kind in ("tracing", "metrics", "logs"))
 
 
 def test_revocation_applies_at_once_on_the_hot_routes(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
