@@ -176,7 +176,8 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         Family("org subtree (depth 3)", lambda i: f"/api/v1/orgs/{pick('committee', i)}/subtree?depth=3", subtree),
         Family("path (member → compound)", lambda i: "/api/v1/paths?source={}&target={}&max_length={}".format(
             *path_ends(i), PATH_MAX_LENGTH), path, max_requests=60),
-        Family("search by name", lambda i: f"/api/v1/search?q={quote(SEARCH_TERMS[i % len(SEARCH_TERMS)])}&limit=20", search),
+        Family("search by name", lambda i: f"/api/v1/search?q={quote(SEARCH_TERMS[i % len(SEARCH_TERMS)])}&limit=20", search,
+               kind="lookup"),
     ]
 
 
