@@ -38,6 +38,7 @@ from graph.readonly import check_read_only
 from graph.schema import GraphSchema
 
 if TYPE_CHECKING:
+    from graph.name_index import NameIndex
     from graph.topology import Topology
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -132,6 +133,9 @@ class GuardedEngine(GraphEngine):
 
     def topology(self) -> Topology | None:
         return self.inner.topology()
+
+    def name_index(self) -> NameIndex | None:
+        return self.inner.name_index()  # names of searchable labels only: never a member's
 
     def close(self) -> None:
         self.inner.close()

@@ -16,6 +16,7 @@ from graph.model import NODE_MODELS, REL_MODELS
 from graph.schema import DERIVED_TABLES, GraphSchema
 
 if TYPE_CHECKING:
+    from graph.name_index import NameIndex
     from graph.topology import Topology
 
 Row = dict[str, Any]
@@ -67,6 +68,10 @@ class GraphEngine(ABC):
 
     def topology(self) -> Topology | None:
         """Every relationship in memory, once prepared and where the graph cannot change; else ``None``."""
+        return None
+
+    def name_index(self) -> NameIndex | None:
+        """The searchable names in memory (:mod:`graph.name_index`), prepared with the topology; else ``None``."""
         return None
 
     def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str | None:

@@ -24,7 +24,9 @@ from graph.cypher import allowed_label, allowed_rel_type, check_parameters, inli
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.model import NODE_MODELS, REL_MODELS
-from graph.schema import GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
+from graph.name_index import NameIndex, name_index_summary
+from graph.name_index import build as build_name_index
+from graph.schema import SEARCHABLE_LABELS, GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
 from graph.topology import Topology, build, topology_summary
 from graph.values import csv_text, from_ladybug, to_parameter
 
@@ -133,6 +135,7 @@ class LadybugEngine(GraphEngine):
         self.read_only = read_only
         self.keeps_topology = topology and read_only  # only a read-only view is fixed (graph/topology.py)
         self._topology: Topology | None = None
+        self._names: NameIndex | None = None
         self._topology_thread: threading.Thread | None = None
         self._topology_lock = threading.Lock()
         self.timeout_ms = int(timeout_s * 1000)
@@ -401,8 +404,10 @@ class LadybugEngine(GraphEngine):
         described: dict[str, Any] = {"engine": self.kind, "path": self.path, "read_only": self.read_only}
         if self.keeps_topology:
             with self._topology_lock:  # both read at once: a build ending in between is not "neither ready nor building"
-                topology, building = self._topology, self._topology_thread is not None
+                topology, names, building = self._topology, self._names, self._topology_thread is not None
             described["topology"] = topology_summary(topology, building=building)
+            if names is not None:
+                described["topology"]["search_names"] = name_index_summary(names)
         return described
 
     # -- topology (graph/topology.py) ------------------------------------------------------------
@@ -426,6 +431,10 @@ class LadybugEngine(GraphEngine):
     def topology(self) -> Topology | None:
         """The in-memory topology once :meth:`prepare_topology` has built it, else ``None``."""
         return self._topology
+
+    def name_index(self) -> NameIndex | None:
+        """The searchable names in memory, built with the topology (:mod:`graph.name_index`), else ``None``."""
+        return self._names
 
     def _build_topology(self) -> None:
         labels = tuple(NODE_MODELS)
@@ -451,13 +460,30 @@ class LadybugEngine(GraphEngine):
         except Exception:  # a topology is a speed-up: without one, walks and paths take their queries
             log.warning("the in-memory topology could not be built; walks and paths use queries", exc_info=True)
             built = None
+        names = None
+        try:
+            if built is not None:  # not when closing, nor after a failure
+                names = self._build_name_index(conn, [label for label in SEARCHABLE_LABELS if label in tables])
+        except Exception:  # a speed-up too: without it the search reads the tables
+            log.warning("the in-memory name index could not be built; search reads the tables", exc_info=True)
         finally:
             conn.close()
         with self._topology_lock:
             self._topology = built
+            self._names = names
             self._topology_thread = None
         if built is not None:
-            log.info("in-memory topology ready: %s", topology_summary(built))
+            log.info("in-memory topology ready: %s; names: %s", topology_summary(built), name_index_summary(names))
+
+    def _build_name_index(self, conn: ladybug.Connection, labels: list[str]) -> NameIndex | None:
+        if not labels:
+            return None
+        # The searchable tables only, read as one, as search_by_name reads them: never a member's name.
+        found = _arrow(conn, f"MATCH (n:{':'.join(allowed_label(label) for label in labels)}) "
+                             "RETURN n.id AS id, n.name AS name, label(n) AS label")
+        rows = zip(found.column("id").to_pylist(), found.column("name").to_pylist(), found.column("label").to_pylist(),
+                   strict=True)
+        return build_name_index(list(rows), cancelled=lambda: self._closed)
 
     def close(self) -> None:
         if self._closed:

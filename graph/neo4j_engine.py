@@ -31,7 +31,7 @@ from neo4j.api import BookmarkManager
 
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
-from graph.errors import EngineUnavailableError, query_error
+from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.schema import ENTITY_LABEL, GraphSchema, neo4j_ddl
 from graph.values import from_neo4j, to_parameter
 
@@ -255,13 +255,21 @@ class Neo4jEngine(GraphEngine):
         Each DDL statement is a transaction of its own (a few hundred ms on a busy server, even with ``IF NOT
         EXISTS``), so the ones already there, by name, are not sent again: every load calls this.
         """
-        existing = {r["name"] for r in self.read("SHOW CONSTRAINTS YIELD name RETURN name")}
-        existing |= {r["name"] for r in self.read("SHOW INDEXES YIELD name RETURN name")}
+        existing = self._schema_names()
         for statement in neo4j_ddl():
             named = _DDL_NAME.match(statement)
             if named is None or named[1] not in existing:
                 self.write(statement)
         self.write("CALL db.awaitIndexes(300)")
+        # IF NOT EXISTS also does nothing when an equivalent index has another name; queries name ours.
+        missing = {m[1] for s in neo4j_ddl() if (m := _DDL_NAME.match(s))} - self._schema_names()
+        if missing:
+            raise QueryError(f"the database lacks {', '.join(sorted(missing))}: an index or constraint with the same "
+                             "definition but another name is in the way (SHOW INDEXES); drop it and load again")
+
+    def _schema_names(self) -> set[str]:
+        names = {r["name"] for r in self.read("SHOW CONSTRAINTS YIELD name RETURN name")}
+        return names | {r["name"] for r in self.read("SHOW INDEXES YIELD name RETURN name")}
 
     def schema(self) -> GraphSchema:
         """Labels come from the uniqueness constraints; properties are those declared by an index or

@@ -1,5 +1,8 @@
 """Search by name: one page of the entities whose name contains a term, and how many there are.
 
+A served embedded database looks the term up in its names in memory (:mod:`graph.name_index`), once they are
+built; until then, and on a writable one, it asks the engine as follows.
+
 On LadybugDB a page is two catalog queries (``search_by_name`` and ``search_count``): each reads the searchable
 node tables once, and one query doing both reads them twice (slower, measured). On Neo4j it is one query
 (``search_page``): every query is a round trip, and its override collects the sorted matches once.
@@ -50,6 +53,10 @@ def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offse
     if unsearchable:
         raise ValueError(f"not searchable: {sorted(unsearchable)}")
     rows: list[Row]
+    names = engine.name_index()
+    if names is not None:  # a served embedded database: the names are in memory (graph/name_index.py)
+        rows, total = names.search(q, labels, limit, offset)
+        return Page(rows=rows, total=total, limit=limit, offset=offset, extra={"q": q})
     if engine.dialect in SINGLE_ROUND_TRIP_DIALECTS:
         found = run_query(engine, "search_page", page_params(q, labels, limit, offset))
         rows = [{"id": r["id"], "name": r["name"], "label": r["label"]} for r in found]

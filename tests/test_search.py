@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from graph import name_index
 from graph.engine import GraphEngine
 from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
@@ -53,19 +54,24 @@ def test_the_searches_read_exactly_the_searchable_labels() -> None:
     assert f"INDEX {NAME_BIGRAM_INDEX} " in fulltext and "'cjk'" in fulltext
 
 
-def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[GraphEngine, GraphEngine]) -> None:
+def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[GraphEngine, GraphEngine],
+                                                          reference_topology: GraphEngine) -> None:
     """Every two-character term of a sample of names (the pair index on Neo4j) and terms of other kinds (the TEXT
-    indexes): the same page and total on both engines, and the rows of search_by_name with search_count's total."""
+    indexes): the same page and total on both engines, and with the names in memory (graph/name_index.py), and
+    the rows of search_by_name with search_count's total."""
     embedded, neo4j = reference_pair
+    assert embedded.name_index() is None and reference_topology.name_index() is not None
     labels = list(SEARCHABLE_LABELS)
-    terms = _terms(embedded)
+    terms = [*_terms(embedded), "党支部委员会", "罗湖区", "湖区", "花园花"]
     assert len(terms) > 100
     found_some = 0
     for q in terms:
-        for limit, offset in ((20, 0), (5, 3)):
-            on_embedded = search(embedded, q, labels, limit, offset)
-            on_neo4j = search(neo4j, q, labels, limit, offset)
-            assert on_neo4j.as_dict() == on_embedded.as_dict(), (q, limit, offset)
+        for limit, offset, only in ((20, 0, labels), (5, 3, labels), (500, 0, ["Compound", "PartyOrg"])):
+            on_embedded = search(embedded, q, only, limit, offset)
+            assert search(neo4j, q, only, limit, offset).as_dict() == on_embedded.as_dict(), (q, limit, offset, only)
+            assert search(reference_topology, q, only, limit, offset).as_dict() == on_embedded.as_dict(), (q, limit, only)
+            if only != labels:
+                continue
             rows = run_catalog(embedded, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
             total = run_catalog(embedded, "search_count", {"q": q, "labels": labels})[0]["total"]
             assert (on_embedded.rows, on_embedded.total) == (rows, total), q
@@ -73,9 +79,10 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
     assert found_some > 100
 
 
-def test_the_total_past_the_last_match_and_of_no_match(reference_pair: tuple[GraphEngine, GraphEngine]) -> None:
+def test_the_total_past_the_last_match_and_of_no_match(reference_pair: tuple[GraphEngine, GraphEngine],
+                                                       reference_topology: GraphEngine) -> None:
     """search_page's rows carry the total; where there are none the count is asked."""
-    for engine in reference_pair:
+    for engine in (*reference_pair, reference_topology):
         everything = search(engine, "罗湖", ["Subdistrict", "Community", "PartyOrg"], 500, 0)
         assert everything.total == len(everything.rows) > 0
         past = search(engine, "罗湖", ["Subdistrict", "Community", "PartyOrg"], 20, everything.total + 5)
@@ -99,3 +106,46 @@ def test_neo4j_takes_a_two_character_term_from_the_pair_index(reference_neo4j: G
     plain = search(reference_neo4j, q, list(SEARCHABLE_LABELS), 500, 0)
     assert rows and all("罗湖" in r["name"] and q in r["name"] for r in rows)
     assert len(rows) < plain.total
+
+
+def test_neo4j_schema_says_when_an_equivalent_index_is_in_the_way(neo4j_engine: GraphEngine) -> None:
+    """``CREATE … IF NOT EXISTS`` does nothing when the same index exists under another name, and the search would
+    then fail on every request: creating the schema says which of ours is missing instead."""
+    from graph.errors import QueryError
+
+    fulltext = next(s for s in neo4j_ddl() if s.startswith("CREATE FULLTEXT INDEX"))
+    neo4j_engine.write(f"DROP INDEX {NAME_BIGRAM_INDEX}")
+    neo4j_engine.write(fulltext.replace(f"INDEX {NAME_BIGRAM_INDEX} ", "INDEX someone_elses_names "))
+    try:
+        with pytest.raises(QueryError, match=NAME_BIGRAM_INDEX):
+            neo4j_engine.create_schema()
+    finally:
+        neo4j_engine.write("DROP INDEX someone_elses_names IF EXISTS")
+        neo4j_engine.create_schema()
+    assert NAME_BIGRAM_INDEX in {r["name"] for r in neo4j_engine.read("SHOW FULLTEXT INDEXES YIELD name RETURN name")}
+
+
+def test_names_in_memory_answer_as_contains_does() -> None:
+    """Pairs held in another order are not the term; no name, no match; shortest names first, then by id."""
+    index = name_index.build([("b", "abXbc", "Compound"), ("a", "xabc", "Compound"), ("c", None, "Compound"),
+                              ("d", "abc", "PartyOrg"), ("e", "ab", "Project"), ("f", "ＡＢ", "Project")])
+    assert index is not None and index.ids == ["e", "f", "d", "a", "b"]  # by length, then id; no name: left out
+    labels = ["Compound", "PartyOrg", "Project"]
+    assert index.search("abc", labels, 20) == ([{"id": "d", "name": "abc", "label": "PartyOrg"},
+                                                {"id": "a", "name": "xabc", "label": "Compound"}], 2)
+    assert [r["id"] for r in index.search("ab", labels, 20)[0]] == ["e", "d", "a", "b"]
+    assert [r["id"] for r in index.search("b", labels, 2, 1)[0]] == ["d", "a"]
+    assert index.search("b", labels, 2, 1)[1] == 4
+    assert index.search("AB", labels, 20) == ([], 0)  # case and width as given, as CONTAINS
+    assert index.search("ab", ["Compound"], 20) == ([{"id": "a", "name": "xabc", "label": "Compound"},
+                                                     {"id": "b", "name": "abXbc", "label": "Compound"}], 2)
+    assert index.search("zz", labels, 20) == ([], 0) and index.search("abcd", labels, 20) == ([], 0)
+    assert index.search("", labels, 20)[1] == 5
+    assert name_index.build([("a", "x", "Compound")] * 3, cancelled=lambda: True) is None
+
+
+def test_a_served_database_reports_its_names_in_memory(reference_topology: GraphEngine) -> None:
+    described = reference_topology.describe()["topology"]
+    assert described["ready"] and described["search_names"]["names"] == reference_topology.read(
+        "MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:"
+        "Project:ServiceCenter:CompoundBody:Fact) WHERE n.name IS NOT NULL RETURN count(n) AS n")[0]["n"]

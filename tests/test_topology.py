@@ -170,9 +170,12 @@ def test_serve_builds_it_in_the_background_and_health_says_so(reference_store: P
         if enabled:
             topology = health["topology"]
             assert topology["ready"] and topology["nodes"] == health["total_nodes"] and topology["megabytes"] > 0
+            assert 0 < topology["search_names"]["names"] < health["total_nodes"]  # the searchable ones only
         else:
             assert health["topology"] is None
         hood = client.get("/api/v1/entities/org-mb-01/neighbors", params={"depth": 2, "limit": 40}).json()
         path = client.get("/api/v1/paths", params={"source": "htg-01", "target": "org-luohu"}).json()
+        found = client.get("/api/v1/search", params={"q": "花园", "limit": 5, "offset": 2}).json()
     assert len(hood["nodes"]) == 41 and hood["truncated"] and hood["omitted"] > 0
+    assert found["total"] > 7 and len(found["rows"]) == 5 and all("花园" in r["name"] for r in found["rows"])
     assert path["nodes"][0]["id"] == "htg-01" and path["nodes"][-1]["id"] == "org-luohu"

@@ -11,6 +11,12 @@ from api.deps import EngineDep
 router = APIRouter(tags=["health"])
 
 
+class SearchNamesStatus(BaseModel):
+    names: int = Field(examples=[4200])
+    megabytes: float = Field(description="memory it holds, roughly", examples=[0.6])
+    built_s: float = Field(description="seconds it took to build", examples=[0.04])
+
+
 class TopologyStatus(BaseModel):
     """The embedded engine's relationships in memory (graph/topology.py), which walks and paths use once ready."""
 
@@ -20,6 +26,8 @@ class TopologyStatus(BaseModel):
     relationships: int | None = Field(None, examples=[31836])
     megabytes: float | None = Field(None, description="memory it holds", examples=[1.1])
     built_s: float | None = Field(None, description="seconds it took to build", examples=[0.25])
+    search_names: SearchNamesStatus | None = Field(None, description="the searchable names in memory, built with it "
+                                                   "(graph/name_index.py), which the search uses once ready")
 
 
 class Health(BaseModel):
