@@ -310,12 +310,15 @@ def _server(settings: dict[str, Any]) -> Iterator[str]:
             if proc.poll() is not None:
                 raise RuntimeError(f"the API server exited: {Path(log.name).read_text()[-2000:]}")
             try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code < 500:
+                health = httpx.get(f"{base}/api/v1/health", timeout=2)
+                # Served as in production: once the relationships and names it keeps in memory are built (they are
+                # built in the background at start-up; until then walks, paths and search take their queries).
+                if health.status_code < 500 and not (health.json().get("topology") or {}).get("building"):
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the API server did not answer in 120 s")
+                raise RuntimeError("the API server did not answer, with its topology built, in 120 s")
             time.sleep(0.3)
         yield base
     finally:
