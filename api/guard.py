@@ -39,6 +39,7 @@ from graph.schema import GraphSchema
 
 if TYPE_CHECKING:
     from graph.name_index import NameIndex
+    from graph.node_rows import NodeRows
     from graph.topology import Topology
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -136,6 +137,9 @@ class GuardedEngine(GraphEngine):
 
     def name_index(self) -> NameIndex | None:
         return self.inner.name_index()  # names of searchable labels only: never a member's
+
+    def node_rows(self) -> NodeRows | None:
+        return self.inner.node_rows()  # never a member's (graph.node_rows.UNKEPT_LABELS): nothing to redact or audit
 
     def close(self) -> None:
         self.inner.close()

@@ -34,8 +34,9 @@ class Settings(BaseSettings):
                                              "wait); default one per 256 MiB of page cache")
     embedded_topology: bool = Field(True, description="embedded engine, when served (read-only): keep every relationship "
                                     "in memory (about 100 MB at scale 100, built in seconds in the background) for "
-                                    "neighborhoods and shortest paths, and the searchable names for the search; "
-                                    "until they are built these use queries")
+                                    "neighborhoods and shortest paths, the searchable names for the search and "
+                                    "the properties of every node but members; until they are built these use "
+                                    "queries")
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="bolt:// for one server, neo4j:// for a cluster")
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = Field(None, description="leave unset when the server has auth off")

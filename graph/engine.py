@@ -17,6 +17,7 @@ from graph.schema import DERIVED_TABLES, GraphSchema
 
 if TYPE_CHECKING:
     from graph.name_index import NameIndex
+    from graph.node_rows import NodeRows
     from graph.topology import Topology
 
 Row = dict[str, Any]
@@ -72,6 +73,11 @@ class GraphEngine(ABC):
 
     def name_index(self) -> NameIndex | None:
         """The searchable names in memory (:mod:`graph.name_index`), prepared with the topology; else ``None``."""
+        return None
+
+    def node_rows(self) -> NodeRows | None:
+        """The nodes' properties in memory, members never (:mod:`graph.node_rows`), prepared with the topology;
+        else ``None``."""
         return None
 
     def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str | None:

@@ -26,6 +26,8 @@ from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.name_index import NameIndex, name_index_summary
 from graph.name_index import build as build_name_index
+from graph.node_rows import NodeRows, node_rows_summary
+from graph.node_rows import build as build_node_rows
 from graph.schema import SEARCHABLE_LABELS, GraphSchema, ladybug_ddl, stored_node_properties, stored_rel_properties
 from graph.topology import Topology, build, topology_summary
 from graph.values import csv_text, from_ladybug, to_parameter
@@ -136,6 +138,7 @@ class LadybugEngine(GraphEngine):
         self.keeps_topology = topology and read_only  # only a read-only view is fixed (graph/topology.py)
         self._topology: Topology | None = None
         self._names: NameIndex | None = None
+        self._node_rows: NodeRows | None = None
         self._topology_thread: threading.Thread | None = None
         self._topology_lock = threading.Lock()
         self.timeout_ms = int(timeout_s * 1000)
@@ -404,10 +407,13 @@ class LadybugEngine(GraphEngine):
         described: dict[str, Any] = {"engine": self.kind, "path": self.path, "read_only": self.read_only}
         if self.keeps_topology:
             with self._topology_lock:  # both read at once: a build ending in between is not "neither ready nor building"
-                topology, names, building = self._topology, self._names, self._topology_thread is not None
+                topology, names, rows = self._topology, self._names, self._node_rows
+                building = self._topology_thread is not None
             described["topology"] = topology_summary(topology, building=building)
             if names is not None:
                 described["topology"]["search_names"] = name_index_summary(names)
+            if rows is not None:
+                described["topology"]["node_rows"] = node_rows_summary(rows)
         return described
 
     # -- topology (graph/topology.py) ------------------------------------------------------------
@@ -436,6 +442,11 @@ class LadybugEngine(GraphEngine):
         """The searchable names in memory, built with the topology (:mod:`graph.name_index`), else ``None``."""
         return self._names
 
+    def node_rows(self) -> NodeRows | None:
+        """The nodes' stored properties in memory (members never), built with the topology (:mod:`graph.node_rows`),
+        else ``None``."""
+        return self._node_rows
+
     def _build_topology(self) -> None:
         labels = tuple(NODE_MODELS)
         types = tuple(REL_MODELS)
@@ -460,20 +471,26 @@ class LadybugEngine(GraphEngine):
         except Exception:  # a topology is a speed-up: without one, walks and paths take their queries
             log.warning("the in-memory topology could not be built; walks and paths use queries", exc_info=True)
             built = None
-        names = None
+        names, rows = None, None
         try:
             if built is not None:  # not when closing, nor after a failure
                 names = self._build_name_index(conn, [label for label in SEARCHABLE_LABELS if label in tables])
-        except Exception:  # a speed-up too: without it the search reads the tables
-            log.warning("the in-memory name index could not be built; search reads the tables", exc_info=True)
+                rows = build_node_rows(
+                    built.labels, lambda label, columns: _arrow(conn, f"MATCH (n:{allowed_label(label)}) RETURN {columns}"),
+                    cancelled=lambda: self._closed)
+        except Exception:  # speed-ups too: without them the search and the node reads ask the database
+            log.warning("the in-memory names or node rows could not be built; they are read from the database",
+                        exc_info=True)
         finally:
             conn.close()
         with self._topology_lock:
             self._topology = built
             self._names = names
+            self._node_rows = rows
             self._topology_thread = None
         if built is not None:
-            log.info("in-memory topology ready: %s; names: %s", topology_summary(built), name_index_summary(names))
+            log.info("in-memory topology ready: %s; names: %s; node rows: %s", topology_summary(built),
+                     name_index_summary(names), node_rows_summary(rows))
 
     def _build_name_index(self, conn: ladybug.Connection, labels: list[str]) -> NameIndex | None:
         if not labels:

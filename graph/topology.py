@@ -60,6 +60,9 @@ class Topology:
     """Nodes (indices of no node, left by deleted ones, not counted); counted once, when built."""
     nbytes: int = 0
     """Memory held by the arrays."""
+    bases: np.ndarray | None = None
+    """Per label (position in ``labels``), the index of its offset 0: a node's index is its label's base plus its
+    offset in its label (LadybugDB's ``offset(id(n))``)."""
 
     @property
     def relationship_count(self) -> int:
@@ -188,7 +191,8 @@ def build(labels: Sequence[str], types: Sequence[str], table_ids: dict[str, int]
     rank[by_rank] = np.arange(count, dtype=np.int32)
     arrays = (ids, label_of, rank, by_rank, starts, far, type_of, outgoing)
     return Topology(labels=tuple(labels), types=tuple(types), ids=ids, label_of=label_of, rank=rank, by_rank=by_rank,
-                    starts=starts, far=far, type_of=type_of, outgoing=outgoing, built_s=time.perf_counter() - started,
+                    starts=starts, far=far, type_of=type_of, outgoing=outgoing, bases=bases[:-1],
+                    built_s=time.perf_counter() - started,
                     node_count=int(np.count_nonzero(label_of != NO_LABEL)), nbytes=sum(a.nbytes for a in arrays))
 
 

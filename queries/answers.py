@@ -326,11 +326,21 @@ def nodes_at(engine: GraphEngine, topology: Topology, distance: Mapping[int, int
 
 
 def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]) -> dict[str, dict[str, Any]]:
-    """:func:`nodes_of_labels` for nodes of ``topology`` by index: their ids and labels are known there."""
+    """:func:`nodes_of_labels` for nodes of ``topology`` by index: their ids and labels are known there. Where the
+    engine keeps its nodes' properties in memory (:mod:`graph.node_rows`, members never) they are read there."""
+    kept = engine.node_rows()
     by_label: dict[str, list[str]] = {}
-    for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
-        by_label.setdefault(label, []).append(node_id)
-    return nodes_of_labels(engine, by_label)
+    in_memory: dict[str, list[int]] = {}
+    for index, node_id, label in zip(indices, topology.ids_of(indices), topology.label_names(indices), strict=True):
+        if kept is not None and label in kept.tables and topology.bases is not None:
+            in_memory.setdefault(label, []).append(index - int(topology.bases[topology.labels.index(label)]))
+        else:
+            by_label.setdefault(label, []).append(node_id)
+    found = nodes_of_labels(engine, by_label)
+    for label, offsets in in_memory.items():
+        assert kept is not None  # only then are there offsets
+        found.update((row["id"], row) for row in kept.rows(label, offsets))
+    return found
 
 
 def _hood(engine: GraphEngine, center: dict[str, Any], labels: list[str] | None, limit: int) -> Neighborhood:

@@ -128,7 +128,8 @@ def test_closing_while_it_is_built_stops_the_build(reference_store: Path, monkey
 
 
 def test_walks_and_paths_take_no_step_in_queries(reference_topology: LadybugEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the topology, a walk reads only its nodes' properties, and a path only its nodes."""
+    """With the topology, a walk reads only its nodes' properties, and a path only its nodes; and only members'
+    from the database (graph/node_rows.py keeps the others)."""
     asked: list[str] = []
     real = catalog.run_catalog
 
@@ -144,7 +145,7 @@ def test_walks_and_paths_take_no_step_in_queries(reference_topology: LadybugEngi
     asked.clear()
     path = answers.shortest_path(reference_topology, "htg-01", "org-luohu")
     assert path is not None and path["length"] >= 2
-    assert set(asked) == {"nodes_by_ids"}
+    assert all(node["label"] != "Member" for node in path["nodes"]) and asked == []
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -179,3 +180,24 @@ def test_serve_builds_it_in_the_background_and_health_says_so(reference_store: P
     assert len(hood["nodes"]) == 41 and hood["truncated"] and hood["omitted"] > 0
     assert found["total"] > 7 and len(found["rows"]) == 5 and all("花园" in r["name"] for r in found["rows"])
     assert path["nodes"][0]["id"] == "htg-01" and path["nodes"][-1]["id"] == "org-luohu"
+
+
+def test_node_rows_in_memory_are_the_rows_of_the_query(reference_topology: LadybugEngine) -> None:
+    """Every node kept in memory (graph/node_rows.py) reads as nodes_by_ids reads it, keys in the same order; members
+    are never kept: they are read, redacted and audited through the engine."""
+    from graph.node_rows import UNKEPT_LABELS
+    from queries.answers import nodes_of_indices, nodes_of_labels
+
+    topology, kept = reference_topology.topology(), reference_topology.node_rows()
+    assert topology is not None and kept is not None
+    assert not UNKEPT_LABELS & set(kept.labels) and "Member" in UNKEPT_LABELS
+    indices = [i for i in range(len(topology.ids)) if topology.label_of[i] >= 0]
+    from_memory = nodes_of_indices(reference_topology, topology, indices)
+    by_label: dict[str, list[str]] = {}
+    for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
+        by_label.setdefault(label, []).append(node_id)
+    from_queries = nodes_of_labels(reference_topology, by_label)
+    assert len(from_memory) == len(indices) == kept.count + len(by_label.get("Member", []))
+    assert {k: list(v.items()) for k, v in from_memory.items()} == {k: list(v.items()) for k, v in from_queries.items()}
+    assert {row["label"] for row in from_memory.values()} >= {"Compound", "PartyOrg", "Member", "Dataset"}
+    assert reference_topology.describe()["topology"]["node_rows"]["nodes"] == kept.count

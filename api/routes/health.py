@@ -17,6 +17,13 @@ class SearchNamesStatus(BaseModel):
     built_s: float = Field(description="seconds it took to build", examples=[0.04])
 
 
+class NodeRowsStatus(BaseModel):
+    labels: int = Field(examples=[14])
+    nodes: int = Field(examples=[4300])
+    megabytes: float = Field(description="memory it holds", examples=[0.5])
+    built_s: float = Field(description="seconds it took to build", examples=[0.02])
+
+
 class TopologyStatus(BaseModel):
     """The embedded engine's relationships in memory (graph/topology.py), which walks and paths use once ready."""
 
@@ -28,6 +35,8 @@ class TopologyStatus(BaseModel):
     built_s: float | None = Field(None, description="seconds it took to build", examples=[0.25])
     search_names: SearchNamesStatus | None = Field(None, description="the searchable names in memory, built with it "
                                                    "(graph/name_index.py), which the search uses once ready")
+    node_rows: NodeRowsStatus | None = Field(None, description="the nodes' properties in memory, members never, built "
+                                             "with it (graph/node_rows.py), which walks and paths read their nodes from")
 
 
 class Health(BaseModel):
