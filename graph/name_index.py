@@ -51,8 +51,8 @@ class NameIndex:
         """The rows ``{id, name, label}`` of the names of ``labels`` containing ``q``, from ``offset`` (at most
         ``limit``), and how many there are."""
         ranks = self._containing(q)
-        wanted = np.zeros(len(self.label_names), dtype=bool)
-        wanted[[i for i, name in enumerate(self.label_names) if name in set(labels)]] = True
+        asked = set(labels)
+        wanted = np.array([name in asked for name in self.label_names], dtype=bool)
         ranks = ranks[wanted[self.label_codes[ranks]]]
         page = ranks[offset:offset + limit].tolist()
         rows = [{"id": self.ids[r], "name": self.names[r], "label": self.label_names[self.label_codes[r]]} for r in page]

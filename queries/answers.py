@@ -329,11 +329,13 @@ def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]
     """:func:`nodes_of_labels` for nodes of ``topology`` by index: their ids and labels are known there. Where the
     engine keeps its nodes' properties in memory (:mod:`graph.node_rows`, members never) they are read there."""
     kept = engine.node_rows()
+    base = {label: int(topology.bases[position]) for position, label in enumerate(topology.labels)
+            if kept is not None and label in kept.tables and topology.bases is not None}
     by_label: dict[str, list[str]] = {}
-    in_memory: dict[str, list[int]] = {}
+    in_memory: dict[str, list[int]] = {}  # offsets in their label
     for index, node_id, label in zip(indices, topology.ids_of(indices), topology.label_names(indices), strict=True):
-        if kept is not None and label in kept.tables and topology.bases is not None:
-            in_memory.setdefault(label, []).append(index - int(topology.bases[topology.labels.index(label)]))
+        if label in base:
+            in_memory.setdefault(label, []).append(index - base[label])
         else:
             by_label.setdefault(label, []).append(node_id)
     found = nodes_of_labels(engine, by_label)
