@@ -49,9 +49,7 @@ def page_params(q: str, labels: Sequence[str], limit: int, offset: int) -> dict[
 def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offset: int = 0) -> Page:
     """The entities of ``labels`` whose name contains ``q``: the page at ``offset``, shortest names first, then by id,
     and the number of all matches. Only :data:`~graph.schema.SEARCHABLE_LABELS` are searched: member names never."""
-    unsearchable = set(labels) - set(SEARCHABLE_LABELS)
-    if unsearchable:
-        raise ValueError(f"not searchable: {sorted(unsearchable)}")
+    _only_searchable(labels)
     rows: list[Row]
     names = engine.name_index()
     if names is not None:  # a served embedded database: the names are in memory (graph/name_index.py)
@@ -67,3 +65,19 @@ def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offse
         rows = run_query(engine, "search_by_name", {"q": q, "labels": list(labels), "limit": limit, "offset": offset})
     total = run_query(engine, "search_count", {"q": q, "labels": list(labels)})[0]["total"]
     return Page(rows=rows, total=int(total), limit=limit, offset=offset, extra={"q": q})
+
+
+def search_rows(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offset: int = 0) -> list[Row]:
+    """The rows of :func:`search` without the count (a download's chunks): from the names in memory where the engine
+    keeps them, else ``search_by_name``."""
+    _only_searchable(labels)
+    names = engine.name_index()
+    if names is not None:
+        return names.search(q, labels, limit, offset)[0]
+    return run_query(engine, "search_by_name", {"q": q, "labels": list(labels), "limit": limit, "offset": offset})
+
+
+def _only_searchable(labels: Sequence[str]) -> None:
+    unsearchable = set(labels) - set(SEARCHABLE_LABELS)
+    if unsearchable:
+        raise ValueError(f"not searchable: {sorted(unsearchable)}")

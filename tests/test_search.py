@@ -15,7 +15,7 @@ from graph import name_index
 from graph.engine import GraphEngine
 from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
-from queries.search import bigram_phrase, page_params, search
+from queries.search import bigram_phrase, page_params, search, search_rows
 
 LADYBUG_SEARCHES = ("search_by_name", "search_count", "search_page")
 
@@ -92,9 +92,13 @@ def test_the_total_past_the_last_match_and_of_no_match(reference_pair: tuple[Gra
         assert only.rows and {r["label"] for r in only.rows} == {"Community"}
 
 
-def test_members_are_never_searched(reference_embedded: GraphEngine) -> None:
-    with pytest.raises(ValueError, match="Member"):
-        search(reference_embedded, "某", ["PartyOrg", "Member"], 20)
+def test_members_are_never_searched(reference_embedded: GraphEngine, reference_topology: GraphEngine) -> None:
+    for engine in (reference_embedded, reference_topology):
+        with pytest.raises(ValueError, match="Member"):
+            search(engine, "某", ["PartyOrg", "Member"], 20)
+        with pytest.raises(ValueError, match="Member"):
+            search_rows(engine, "某", ["Member"], 20)
+    assert search_rows(reference_topology, "花园", ["Compound"], 7, 3) == search_rows(reference_embedded, "花园", ["Compound"], 7, 3)
 
 
 def test_neo4j_takes_a_two_character_term_from_the_pair_index(reference_neo4j: GraphEngine) -> None:

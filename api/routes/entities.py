@@ -18,6 +18,7 @@ from graph.schema import SEARCHABLE_LABELS
 from queries import answers
 from queries.catalog import run_catalog
 from queries.search import search as search_names
+from queries.search import search_rows
 
 router = APIRouter(tags=["entities"], route_class=LookupRoute)
 # The lookup routes (entity, neighbors, org chain and subtree, path) take the engine from the request
@@ -182,7 +183,7 @@ def search(
     labels = [lbl for lbl in (label or SEARCHABLE) if lbl in SEARCHABLE]
 
     def pager(skip: int, count: int) -> list[dict[str, Any]]:
-        return run_catalog(engine, "search_by_name", {"q": q, "labels": labels, "limit": count, "offset": skip})
+        return search_rows(engine, q, labels, count, skip)
 
     if format != "json":
         # search_by_name pages itself (SKIP $offset LIMIT $limit), at most SEARCH_CHUNK_ROWS rows a query.
