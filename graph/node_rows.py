@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from graph.schema import stored_node_properties
+from graph.schema import node_row_keys
 
 UNKEPT_LABELS = frozenset({"Member"})
 """Labels whose nodes are always read from the database: personal data."""
@@ -31,14 +31,9 @@ LabelRows = Callable[[str, str], pa.Table]
 """For a label and the columns to return (``RETURN …`` text): the table of every node of that label."""
 
 
-def node_columns(label: str) -> list[str]:
-    """``id``, ``label``, then the label's stored properties: the keys of a node row, in order."""
-    return ["id", "label", *(name for name in stored_node_properties(label) if name != "id")]
-
-
 def columns_returned(label: str) -> str:
-    """The ``RETURN`` list reading :func:`node_columns` of ``n`` and its offset."""
-    columns = (f"'{label}' AS label" if name == "label" else f"n.{name} AS {name}" for name in node_columns(label))
+    """The ``RETURN`` list reading the row of ``n`` (:func:`graph.schema.node_row_keys`) and its offset."""
+    columns = (f"'{label}' AS label" if name == "label" else f"n.{name} AS {name}" for name in node_row_keys(label))
     return f"offset(id(n)) AS {OFFSET_COLUMN}, {', '.join(columns)}"
 
 

@@ -79,6 +79,12 @@ def stored_rel_properties(rel_type: str) -> Mapping[str, type]:
     return MappingProxyType({**rel_properties(rel_type), **BOOKKEEPING})
 
 
+def node_row_keys(label: str) -> list[str]:
+    """The keys of a node of ``label`` read as a row, in order: ``id``, ``label``, then its stored properties (the
+    catalog's ``n.__PROPERTIES__`` slot, and the node rows a served database keeps in memory)."""
+    return ["id", "label", *(name for name in stored_node_properties(label) if name != "id")]
+
+
 def expected_schema() -> GraphSchema:
     """The schema the model asks for (property names sorted; ``source``/``target`` are not properties),
     with the derived tables."""

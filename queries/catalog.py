@@ -24,7 +24,7 @@ from typing import Any
 from graph.cypher import allowed_label, parameter_names
 from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
-from graph.schema import stored_node_properties
+from graph.schema import node_row_keys
 
 QUERY_DIR = Path(__file__).parent
 DIALECTS = ("neo4j", "ladybug")
@@ -45,8 +45,7 @@ _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|DETACH|LOAD|
 def _node_fields(variable: str, label: str) -> list[tuple[str, str]]:
     """A node of ``label`` as (key, expression) pairs: ``id``, ``label`` (a literal, so that the API's redaction
     knows a member's row as it knows a member's node, api/redaction.py), then every stored property."""
-    return [("id", f"{variable}.id"), ("label", f"'{label}'"),
-            *((name, f"{variable}.{name}") for name in stored_node_properties(label) if name != "id")]
+    return [(key, f"'{label}'" if key == "label" else f"{variable}.{key}") for key in node_row_keys(label)]
 
 
 def node_columns(variable: str, label: str) -> str:

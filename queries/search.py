@@ -62,7 +62,7 @@ def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offse
             return Page(rows=rows, total=int(found[0]["total"]) if found else 0, limit=limit, offset=offset, extra={"q": q})
         # Past the last match no row carries the total: count them.
     else:
-        rows = run_query(engine, "search_by_name", {"q": q, "labels": list(labels), "limit": limit, "offset": offset})
+        rows = search_rows(engine, q, labels, limit, offset)
     total = run_query(engine, "search_count", {"q": q, "labels": list(labels)})[0]["total"]
     return Page(rows=rows, total=int(total), limit=limit, offset=offset, extra={"q": q})
 
