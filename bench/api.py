@@ -62,6 +62,8 @@ QUERY_TIMEOUT_S = 30.0
 PATH_MAX_LENGTH = 10
 """The longest path the API looks for: the sampled member → compound pairs are 7 steps apart at scale 1."""
 SEARCH_TERMS = ("花园", "大厦", "社区", "党支部", "罗湖", "商圈", "小区", "联合")
+INITIALS_TERMS = ("hy", "ds", "sqdw", "lh", "lhq", "dmjd", "kk", "jj100")
+"""Pinyin initials (graph/initials.py): 花园, 大厦, 社区党委, 罗湖, 罗湖区, 东门街道, KK100, 京基100."""
 
 
 # ------------------------------------------------------------------------------------------------ requests
@@ -157,12 +159,13 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         found = answers.shortest_path(e, source, target, PATH_MAX_LENGTH)
         return {"source": source, "target": target, "found": found is not None, **(found or {})}
 
-    def search(e: Any, i: int) -> Any:
-        from api.routes.entities import SEARCHABLE
-        from queries.search import search as search_names
+    def search(terms: tuple[str, ...]) -> Callable[[Any, int], Any]:
+        def run(e: Any, i: int) -> Any:
+            from api.routes.entities import SEARCHABLE
+            from queries.search import search as search_names
 
-        q, labels = SEARCH_TERMS[i % len(SEARCH_TERMS)], list(SEARCHABLE)
-        return search_names(e, q, labels, 20, 0).as_dict()  # as the route
+            return search_names(e, terms[i % len(terms)], list(SEARCHABLE), 20, 0).as_dict()  # as the route
+        return run
 
     return [
         coverage("compound"), coverage("building"), coverage("enterprise"),
@@ -176,8 +179,10 @@ def families(samples: dict[str, list[str]]) -> list[Family]:
         Family("org subtree (depth 3)", lambda i: f"/api/v1/orgs/{pick('committee', i)}/subtree?depth=3", subtree),
         Family("path (member → compound)", lambda i: "/api/v1/paths?source={}&target={}&max_length={}".format(
             *path_ends(i), PATH_MAX_LENGTH), path, max_requests=60),
-        Family("search by name", lambda i: f"/api/v1/search?q={quote(SEARCH_TERMS[i % len(SEARCH_TERMS)])}&limit=20", search,
-               kind="lookup"),
+        Family("search by name", lambda i: f"/api/v1/search?q={quote(SEARCH_TERMS[i % len(SEARCH_TERMS)])}&limit=20",
+               search(SEARCH_TERMS), kind="lookup"),
+        Family("search by initials", lambda i: f"/api/v1/search?q={INITIALS_TERMS[i % len(INITIALS_TERMS)]}&limit=20",
+               search(INITIALS_TERMS), kind="lookup"),
     ]
 
 

@@ -497,9 +497,8 @@ class LadybugEngine(GraphEngine):
             return None
         # The searchable tables only, read as one, as search_by_name reads them: never a member's name.
         found = _arrow(conn, f"MATCH (n:{':'.join(allowed_label(label) for label in labels)}) "
-                             "RETURN n.id AS id, n.name AS name, label(n) AS label")
-        rows = zip(found.column("id").to_pylist(), found.column("name").to_pylist(), found.column("label").to_pylist(),
-                   strict=True)
+                             "RETURN n.id AS id, n.name AS name, label(n) AS label, n.name_initials AS initials")
+        rows = zip(*(found.column(c).to_pylist() for c in ("id", "name", "label", "initials")), strict=True)
         return build_name_index(list(rows), cancelled=lambda: self._closed)
 
     def close(self) -> None:

@@ -10,6 +10,9 @@ the names that contain it. A term is then looked up instead of scanned for:
 - longer: the names holding every pair of the term, each then checked to contain the whole term (holding the
   pairs does not mean holding them in that order).
 
+The names' pinyin initials (the stored ``name_initials``, :mod:`graph.initials`) are indexed the same way, and a
+Latin term is also looked up among them, as the search queries do.
+
 The answer is the rows of ``search_by_name`` and the count of ``search_count`` (``CONTAINS``: case-sensitive, on
 characters; ``size()`` counts characters, as ``len`` does), which ``tests/test_search.py`` checks term by term.
 At scale 100 that is 340,938 names in about 80 MB, built in 4.3 s in the background after the topology; a
@@ -26,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from graph.initials import initials_term
+
 _NO_RANKS = np.zeros(0, dtype=np.int32)
 _CHECK_EVERY = 50_000
 """Names added between two looks at ``cancelled`` while building."""
@@ -40,6 +45,8 @@ class NameIndex:
     label_codes: np.ndarray  # int8, per rank: an index into label_names
     label_names: tuple[str, ...]
     postings: dict[str, np.ndarray]  # a character or a pair -> ascending int32 ranks
+    initials: list[str | None]  # per rank: the name's pinyin initials
+    initial_postings: dict[str, np.ndarray]  # as postings, over the initials
     built_s: float = 0.0
     nbytes: int = field(default=0, compare=False)
 
@@ -48,9 +55,12 @@ class NameIndex:
         return len(self.ids)
 
     def search(self, q: str, labels: Sequence[str], limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """The rows ``{id, name, label}`` of the names of ``labels`` containing ``q``, from ``offset`` (at most
-        ``limit``), and how many there are."""
-        ranks = self._containing(q)
+        """The rows ``{id, name, label}`` of the names of ``labels`` containing ``q`` (or whose initials contain
+        :func:`~graph.initials.initials_term` of it), from ``offset`` (at most ``limit``), and how many there are."""
+        ranks = _containing(q, self.names, self.postings, len(self.ids))
+        term = initials_term(q)
+        if term is not None:
+            ranks = np.union1d(ranks, _containing(term, self.initials, self.initial_postings, len(self.ids)))
         asked = set(labels)
         wanted = np.array([name in asked for name in self.label_names], dtype=bool)
         ranks = ranks[wanted[self.label_codes[ranks]]]
@@ -58,44 +68,58 @@ class NameIndex:
         rows = [{"id": self.ids[r], "name": self.names[r], "label": self.label_names[self.label_codes[r]]} for r in page]
         return rows, len(ranks)
 
-    def _containing(self, q: str) -> np.ndarray:
-        if not q:
-            return np.arange(len(self.ids), dtype=np.int32)  # every name contains the empty string
-        if len(q) == 1:
-            return self.postings.get(q, _NO_RANKS)
-        pairs = sorted((self.postings.get(q[i:i + 2], _NO_RANKS) for i in range(len(q) - 1)), key=len)
-        ranks = pairs[0]
-        for other in pairs[1:]:
-            if not len(ranks):
-                break
-            ranks = np.intersect1d(ranks, other, assume_unique=True)
-        if len(q) > 2:
-            names = self.names
-            ranks = np.fromiter((r for r in ranks.tolist() if q in names[r]), dtype=np.int32)
-        return ranks
+
+def _containing(q: str, texts: Sequence[str | None], postings: dict[str, np.ndarray], count: int) -> np.ndarray:
+    """The ascending ranks of the ``texts`` that contain ``q``, from their ``postings``."""
+    if not q:
+        return np.arange(count, dtype=np.int32)  # every name contains the empty string
+    if len(q) == 1:
+        return postings.get(q, _NO_RANKS)
+    pairs = sorted((postings.get(q[i:i + 2], _NO_RANKS) for i in range(len(q) - 1)), key=len)
+    ranks = pairs[0]
+    for other in pairs[1:]:
+        if not len(ranks):
+            break
+        ranks = np.intersect1d(ranks, other, assume_unique=True)
+    if len(q) > 2:
+        ranks = np.fromiter((r for r in ranks.tolist() if q in texts[r]), dtype=np.int32)
+    return ranks
 
 
-def build(rows: Sequence[tuple[str, str | None, str]], *, cancelled: Callable[[], bool] = lambda: False
+def build(rows: Sequence[tuple[str, str | None, str, str | None]], *, cancelled: Callable[[], bool] = lambda: False
           ) -> NameIndex | None:
-    """The index of ``rows`` (id, name, label); rows without a name are never found, as ``CONTAINS`` on null.
-    ``None`` when ``cancelled()`` turns true while it is built (the engine is closing)."""
+    """The index of ``rows`` (id, name, label, name initials); rows without a name are never found, as
+    ``CONTAINS`` on null. ``None`` when ``cancelled()`` turns true while it is built (the engine is closing)."""
     started = time.perf_counter()
-    named = sorted(((len(name), node_id, name, label) for node_id, name, label in rows if name is not None))
-    label_names = tuple(sorted({label for *_, label in named}))
+    named = sorted(((len(name), node_id, name, label, initials)
+                    for node_id, name, label, initials in rows if name is not None), key=lambda row: row[:2])
+    label_names = tuple(sorted({row[3] for row in named}))
     code_of = {label: code for code, label in enumerate(label_names)}
     grams: defaultdict[str, list[int]] = defaultdict(list)
-    for rank, (_, _, name, _) in enumerate(named):
-        for gram in {*name, *(name[i:i + 2] for i in range(len(name) - 1))}:
+    initial_grams: defaultdict[str, list[int]] = defaultdict(list)
+    for rank, (_, _, name, _, initials) in enumerate(named):
+        for gram in _grams(name):
             grams[gram].append(rank)  # ranks ascend, so every list is sorted
+        for gram in _grams(initials or ""):
+            initial_grams[gram].append(rank)
         if rank % _CHECK_EVERY == 0 and cancelled():
             return None
     postings = {gram: np.array(ranks, dtype=np.int32) for gram, ranks in grams.items()}
-    ids = [node_id for _, node_id, _, _ in named]
-    names = [name for _, _, name, _ in named]
-    codes = np.array([code_of[label] for *_, label in named], dtype=np.int8)
-    nbytes = (sum(a.nbytes for a in postings.values()) + codes.nbytes
-              + sum(len(s) * 4 + 50 for s in names) + sum(len(s) + 50 for s in ids))  # the strings, roughly
-    return NameIndex(ids, names, codes, label_names, postings, built_s=time.perf_counter() - started, nbytes=nbytes)
+    initial_postings = {gram: np.array(ranks, dtype=np.int32) for gram, ranks in initial_grams.items()}
+    ids = [row[1] for row in named]
+    names = [row[2] for row in named]
+    initials_of = [row[4] for row in named]
+    codes = np.array([code_of[row[3]] for row in named], dtype=np.int8)
+    nbytes = (sum(a.nbytes for a in (*postings.values(), *initial_postings.values())) + codes.nbytes
+              + sum(len(s) * 4 + 50 for s in names) + sum(len(s) + 50 for s in ids)
+              + sum(len(s) + 50 for s in initials_of if s))  # the strings, roughly
+    return NameIndex(ids, names, codes, label_names, postings, initials_of, initial_postings,
+                     built_s=time.perf_counter() - started, nbytes=nbytes)
+
+
+def _grams(text: str) -> set[str]:
+    """The characters of ``text`` and its pairs of adjacent characters."""
+    return {*text, *(text[i:i + 2] for i in range(len(text) - 1))}
 
 
 def name_index_summary(index: NameIndex | None) -> dict[str, Any] | None:

@@ -68,10 +68,19 @@ BOOKKEEPING: dict[str, type] = {"scope": str}
 that loaded it, so that ``load --sync`` removes only what that bundle's scope owns."""
 
 
+DERIVED_NODE_PROPERTIES: dict[str, type] = {"name_initials": str}
+"""Stored on every node of a :data:`SEARCHABLE_LABELS` label besides the model's properties, derived by the
+loaders from its ``name`` (no bundle holds them, no export writes them): the pinyin initials the search also
+matches a Latin term against (:func:`graph.initials.name_initials`)."""
+
+
 @cache
 def stored_node_properties(label: str) -> Mapping[str, type]:
-    """The model's properties of ``label`` plus the bookkeeping ones."""
-    return MappingProxyType({**node_properties(label), **BOOKKEEPING})
+    """The model's properties of ``label``, the bookkeeping ones, then the derived ones of a searchable label (last,
+    where ``ALTER TABLE … ADD`` puts a column: a LadybugDB table made before them has the same column order once
+    :func:`ladybug_ddl` has added them, and ``COPY`` fills columns in order)."""
+    derived = DERIVED_NODE_PROPERTIES if label in SEARCHABLE_LABELS else {}
+    return MappingProxyType({**node_properties(label), **BOOKKEEPING, **derived})
 
 
 @cache
@@ -105,6 +114,8 @@ def neo4j_ddl() -> list[str]:
         statements += [f"CREATE INDEX {label.lower()}_{p} IF NOT EXISTS FOR (n:{label}) ON (n.{p})" for p in props]
     statements += [f"CREATE TEXT INDEX {label.lower()}_name_text IF NOT EXISTS FOR (n:{label}) ON (n.name)"
                    for label in SEARCHABLE_LABELS]
+    statements += [f"CREATE TEXT INDEX {label.lower()}_initials_text IF NOT EXISTS FOR (n:{label}) ON (n.name_initials)"
+                   for label in SEARCHABLE_LABELS]
     statements.append(f"CREATE FULLTEXT INDEX {NAME_BIGRAM_INDEX} IF NOT EXISTS FOR (n:{'|'.join(SEARCHABLE_LABELS)}) "
                       "ON EACH [n.name] OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}")
     # Derived nodes carry no Entity label (a lookup by id must not find them); their id is still unique.
@@ -134,6 +145,9 @@ def ladybug_ddl() -> list[str]:
     for label in NODE_MODELS:
         cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in stored_node_properties(label).items()]
         statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(cols)}, PRIMARY KEY (id))")
+        if label in SEARCHABLE_LABELS:  # a table made before the derived properties were stored gets them
+            statements += [f"ALTER TABLE {label} ADD IF NOT EXISTS {name} {LADYBUG_TYPES[t]}"
+                           for name, t in DERIVED_NODE_PROPERTIES.items()]
     for label, props in DERIVED_TABLES.items():
         cols = [f"{name} {LADYBUG_TYPES[t]}" for name, t in props.items()]
         statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(cols)}, PRIMARY KEY (id))")

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from graph.cypher import allowed_label, allowed_rel_type
+from graph.initials import name_initials
 from graph.schema import ENTITY_LABEL, property_expression, stored_node_properties, stored_rel_properties
 from loaders.bundle import Manifest
 
@@ -26,7 +27,7 @@ def merge_nodes_query(dialect: str, label: str) -> str:
     >>> print(merge_nodes_query("neo4j", "District"))
     UNWIND $rows AS r
     MERGE (n:District {id: r.id})
-    SET n:Entity, n.synthetic = r.synthetic, n.name = r.name, n.scope = r.scope
+    SET n:Entity, n.synthetic = r.synthetic, n.name = r.name, n.scope = r.scope, n.name_initials = r.name_initials
     """
     allowed_label(label)
     sets = [f"n:{ENTITY_LABEL}"] if dialect == "neo4j" else []
@@ -50,12 +51,18 @@ def merge_rels_query(dialect: str, rel_type: str, source_label: str, target_labe
 
 
 def node_row(label: str, record: dict[str, Any], scope: str | None) -> dict[str, Any]:
-    """The parameter row for :func:`merge_nodes_query`: every stored property, ``None`` where absent.
+    """The parameter row for :func:`merge_nodes_query`: every stored property, ``None`` where absent, the derived
+    ones computed (``graph.schema.DERIVED_NODE_PROPERTIES``).
 
     LadybugDB needs every row of a batch to have the same keys.
+
+    >>> node_row("District", {"id": "d1", "name": "罗湖区", "synthetic": False}, "luohu")
+    {'id': 'd1', 'synthetic': False, 'name': '罗湖区', 'scope': 'luohu', 'name_initials': 'lhq'}
     """
     row = {p: record.get(p) for p in stored_node_properties(label)}
     row["scope"] = scope
+    if "name_initials" in row:
+        row["name_initials"] = name_initials(row["name"])
     return row
 
 
@@ -79,6 +86,9 @@ def node_rows(label: str, fields: tuple[str, ...], values: Iterable[tuple[Any, .
     columns = tuple(stored_node_properties(label))
     if columns == (*fields, "scope"):  # the usual case: the row is the values plus the scope, at C speed
         return (dict(zip(columns, (*v, scope), strict=True)) for v in values)
+    if columns == (*fields, "scope", "name_initials"):  # a searchable label's: the same, with the initials
+        at = fields.index("name")
+        return (dict(zip(columns, (*v, scope, name_initials(v[at])), strict=True)) for v in values)
     return (node_row(label, dict(zip(fields, v, strict=True)), scope) for v in values)
 
 
@@ -96,11 +106,14 @@ _ARROW_TYPES = {str: pa.string(), int: pa.int64(), bool: pa.bool_(), float: pa.f
 
 def stored_batch(columns: Mapping[str, type], batch: pa.RecordBatch, scope: str | None) -> pa.RecordBatch:
     """An Arrow record batch of validated records (``loaders.columnar``) with exactly the stored ``columns``
-    in order: the record's own, ``scope`` for every row, and nulls for a stored property the file lacks."""
+    in order: the record's own, the derived ones computed, ``scope`` for every row, and nulls for a stored property
+    the file lacks."""
     arrays = []
     for name, py_type in columns.items():
         if name == "scope":
             arrays.append(pa.array([scope] * batch.num_rows, pa.string()))
+        elif name == "name_initials":
+            arrays.append(pa.array([name_initials(n) for n in batch.column("name").to_pylist()], pa.string()))
         elif name in batch.schema.names:
             arrays.append(batch.column(name))
         else:

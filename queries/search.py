@@ -11,6 +11,10 @@ A term of two Chinese characters, what people type most, is answered on Neo4j fr
 character pairs (:data:`graph.schema.NAME_BIGRAM_INDEX`): the per-label TEXT indexes work with trigrams, and for
 a two-character term each of them reads its whole index. The pair index only proposes candidates; the query keeps
 the names that contain the term, so the rows are those of ``CONTAINS`` (the tests compare them).
+
+A term of Latin letters and digits is also looked for, lower-cased, among the names' pinyin initials (the stored
+``name_initials``, :mod:`graph.initials`): ``lhq`` finds 罗湖区. Every query takes it as ``$initials``, ``None``
+for any other term, and a name found both ways is one match.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.engine import GraphEngine, Row
+from graph.initials import initials_term
 from graph.schema import SEARCHABLE_LABELS
 from queries.answers import Page
 from queries.catalog import run_query
@@ -41,9 +46,23 @@ def bigram_phrase(q: str) -> str | None:
     return f'"{q}"' if _TWO_HAN.fullmatch(q) else None
 
 
+def search_params(q: str, labels: Sequence[str], *, limit: int | None = None, offset: int | None = None
+                  ) -> dict[str, Any]:
+    """The parameters of ``search_by_name`` (with ``limit`` and ``offset``) or ``search_count`` (without): the
+    term, the labels, and the term to look for among the names' pinyin initials (``None``: the names only).
+
+    >>> search_params("LHQ", ["Subdistrict"])
+    {'q': 'LHQ', 'labels': ['Subdistrict'], 'initials': 'lhq'}
+    """
+    params: dict[str, Any] = {"q": q, "labels": list(labels), "initials": initials_term(q)}
+    if limit is not None:
+        params.update(limit=limit, offset=offset or 0)
+    return params
+
+
 def page_params(q: str, labels: Sequence[str], limit: int, offset: int) -> dict[str, Any]:
     """The parameters of ``search_page``: those of ``search_by_name`` and the pair-index phrase."""
-    return {"q": q, "labels": list(labels), "limit": limit, "offset": offset, "phrase": bigram_phrase(q)}
+    return {**search_params(q, labels, limit=limit, offset=offset), "phrase": bigram_phrase(q)}
 
 
 def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offset: int = 0) -> Page:
@@ -63,7 +82,7 @@ def search(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, offse
         # Past the last match no row carries the total: count them.
     else:
         rows = search_rows(engine, q, labels, limit, offset)
-    total = run_query(engine, "search_count", {"q": q, "labels": list(labels)})[0]["total"]
+    total = run_query(engine, "search_count", search_params(q, labels))[0]["total"]
     return Page(rows=rows, total=int(total), limit=limit, offset=offset, extra={"q": q})
 
 
@@ -74,7 +93,7 @@ def search_rows(engine: GraphEngine, q: str, labels: Sequence[str], limit: int, 
     names = engine.name_index()
     if names is not None:
         return names.search(q, labels, limit, offset)[0]
-    return run_query(engine, "search_by_name", {"q": q, "labels": list(labels), "limit": limit, "offset": offset})
+    return run_query(engine, "search_by_name", search_params(q, labels, limit=limit, offset=offset))
 
 
 def _only_searchable(labels: Sequence[str]) -> None:

@@ -1,32 +1,33 @@
 // Neo4j: one branch per searchable label (graph.schema.SEARCHABLE_LABELS), so that each `name CONTAINS $q`
-// is answered by that label's TEXT index instead of a scan of every :Entity (about 1 s at scale 100).
+// and `name_initials CONTAINS $initials` are answered by that label's TEXT indexes instead of a scan of every
+// :Entity (about 1 s at scale 100).
 // Same rows as search_by_name.cypher; a test checks that the branches match the searchable labels.
 CALL () {
-  MATCH (n:District) WHERE 'District' IN $labels AND n.name CONTAINS $q RETURN n, 'District' AS label
+  MATCH (n:District) WHERE 'District' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'District' AS label
   UNION ALL
-  MATCH (n:Subdistrict) WHERE 'Subdistrict' IN $labels AND n.name CONTAINS $q RETURN n, 'Subdistrict' AS label
+  MATCH (n:Subdistrict) WHERE 'Subdistrict' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Subdistrict' AS label
   UNION ALL
-  MATCH (n:Community) WHERE 'Community' IN $labels AND n.name CONTAINS $q RETURN n, 'Community' AS label
+  MATCH (n:Community) WHERE 'Community' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Community' AS label
   UNION ALL
-  MATCH (n:Compound) WHERE 'Compound' IN $labels AND n.name CONTAINS $q RETURN n, 'Compound' AS label
+  MATCH (n:Compound) WHERE 'Compound' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Compound' AS label
   UNION ALL
-  MATCH (n:Building) WHERE 'Building' IN $labels AND n.name CONTAINS $q RETURN n, 'Building' AS label
+  MATCH (n:Building) WHERE 'Building' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Building' AS label
   UNION ALL
-  MATCH (n:BusinessArea) WHERE 'BusinessArea' IN $labels AND n.name CONTAINS $q RETURN n, 'BusinessArea' AS label
+  MATCH (n:BusinessArea) WHERE 'BusinessArea' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'BusinessArea' AS label
   UNION ALL
-  MATCH (n:Enterprise) WHERE 'Enterprise' IN $labels AND n.name CONTAINS $q RETURN n, 'Enterprise' AS label
+  MATCH (n:Enterprise) WHERE 'Enterprise' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Enterprise' AS label
   UNION ALL
-  MATCH (n:PartyOrg) WHERE 'PartyOrg' IN $labels AND n.name CONTAINS $q RETURN n, 'PartyOrg' AS label
+  MATCH (n:PartyOrg) WHERE 'PartyOrg' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'PartyOrg' AS label
   UNION ALL
-  MATCH (n:HometownGroup) WHERE 'HometownGroup' IN $labels AND n.name CONTAINS $q RETURN n, 'HometownGroup' AS label
+  MATCH (n:HometownGroup) WHERE 'HometownGroup' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'HometownGroup' AS label
   UNION ALL
-  MATCH (n:Project) WHERE 'Project' IN $labels AND n.name CONTAINS $q RETURN n, 'Project' AS label
+  MATCH (n:Project) WHERE 'Project' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Project' AS label
   UNION ALL
-  MATCH (n:ServiceCenter) WHERE 'ServiceCenter' IN $labels AND n.name CONTAINS $q RETURN n, 'ServiceCenter' AS label
+  MATCH (n:ServiceCenter) WHERE 'ServiceCenter' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'ServiceCenter' AS label
   UNION ALL
-  MATCH (n:CompoundBody) WHERE 'CompoundBody' IN $labels AND n.name CONTAINS $q RETURN n, 'CompoundBody' AS label
+  MATCH (n:CompoundBody) WHERE 'CompoundBody' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'CompoundBody' AS label
   UNION ALL
-  MATCH (n:Fact) WHERE 'Fact' IN $labels AND n.name CONTAINS $q RETURN n, 'Fact' AS label
+  MATCH (n:Fact) WHERE 'Fact' IN $labels AND (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) RETURN n, 'Fact' AS label
 }
 RETURN n.id AS id, n.name AS name, label
 ORDER BY size(n.name), id

@@ -2,10 +2,10 @@
 // Past the last match there is no row, and so no total: ask search_count then. Served on Neo4j (one round trip
 // instead of two); on LadybugDB the two queries are faster than this one (queries/search.py).
 MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:Project:ServiceCenter:CompoundBody:Fact)
-WHERE n.name CONTAINS $q AND label(n) IN $labels
+WHERE (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) AND label(n) IN $labels
 WITH count(n) AS total
 MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:Project:ServiceCenter:CompoundBody:Fact)
-WHERE n.name CONTAINS $q AND label(n) IN $labels
+WHERE (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) AND label(n) IN $labels
 RETURN n.id AS id, n.name AS name, label(n) AS label, total
 ORDER BY size(n.name), id
 SKIP $offset LIMIT $limit

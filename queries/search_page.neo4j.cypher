@@ -1,7 +1,7 @@
 // Neo4j: the page and the number of all matches in one round trip; the matches are sorted and collected once.
 // A two-character Chinese term ($phrase, queries/search.py) is looked up in the full-text index of character pairs
-// (graph.schema.NAME_BIGRAM_INDEX) and kept where the name contains it; any other term in each searchable label's
-// TEXT index (search_by_name.neo4j.cypher). When $phrase is set the second branch is never run (its filter is
+// (graph.schema.NAME_BIGRAM_INDEX) and kept where the name contains it (such a term is never looked for among the
+// initials); any other term in each searchable label's TEXT indexes of names and initials (search_by_name.neo4j.cypher). When $phrase is set the second branch is never run (its filter is
 // false before any index is read). Rows as search_page.cypher's; a test checks the branches match the labels.
 CALL () {
   WITH $phrase AS phrase WHERE phrase IS NOT NULL
@@ -11,31 +11,31 @@ CALL () {
   UNION ALL
   WITH $phrase AS phrase WHERE phrase IS NULL
   CALL () {
-    MATCH (n:District) WHERE n.name CONTAINS $q RETURN n, 'District' AS label
+    MATCH (n:District) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'District' AS label
     UNION ALL
-    MATCH (n:Subdistrict) WHERE n.name CONTAINS $q RETURN n, 'Subdistrict' AS label
+    MATCH (n:Subdistrict) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Subdistrict' AS label
     UNION ALL
-    MATCH (n:Community) WHERE n.name CONTAINS $q RETURN n, 'Community' AS label
+    MATCH (n:Community) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Community' AS label
     UNION ALL
-    MATCH (n:Compound) WHERE n.name CONTAINS $q RETURN n, 'Compound' AS label
+    MATCH (n:Compound) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Compound' AS label
     UNION ALL
-    MATCH (n:Building) WHERE n.name CONTAINS $q RETURN n, 'Building' AS label
+    MATCH (n:Building) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Building' AS label
     UNION ALL
-    MATCH (n:BusinessArea) WHERE n.name CONTAINS $q RETURN n, 'BusinessArea' AS label
+    MATCH (n:BusinessArea) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'BusinessArea' AS label
     UNION ALL
-    MATCH (n:Enterprise) WHERE n.name CONTAINS $q RETURN n, 'Enterprise' AS label
+    MATCH (n:Enterprise) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Enterprise' AS label
     UNION ALL
-    MATCH (n:PartyOrg) WHERE n.name CONTAINS $q RETURN n, 'PartyOrg' AS label
+    MATCH (n:PartyOrg) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'PartyOrg' AS label
     UNION ALL
-    MATCH (n:HometownGroup) WHERE n.name CONTAINS $q RETURN n, 'HometownGroup' AS label
+    MATCH (n:HometownGroup) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'HometownGroup' AS label
     UNION ALL
-    MATCH (n:Project) WHERE n.name CONTAINS $q RETURN n, 'Project' AS label
+    MATCH (n:Project) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Project' AS label
     UNION ALL
-    MATCH (n:ServiceCenter) WHERE n.name CONTAINS $q RETURN n, 'ServiceCenter' AS label
+    MATCH (n:ServiceCenter) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'ServiceCenter' AS label
     UNION ALL
-    MATCH (n:CompoundBody) WHERE n.name CONTAINS $q RETURN n, 'CompoundBody' AS label
+    MATCH (n:CompoundBody) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'CompoundBody' AS label
     UNION ALL
-    MATCH (n:Fact) WHERE n.name CONTAINS $q RETURN n, 'Fact' AS label
+    MATCH (n:Fact) WHERE n.name CONTAINS $q OR n.name_initials CONTAINS $initials RETURN n, 'Fact' AS label
   }
   RETURN n, label
 }

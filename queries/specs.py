@@ -144,18 +144,27 @@ SearchLabels = Annotated[list[str], AfterValidator(_no_member_search)]
 
 class Search(Params):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
-        description="Part of the name (Chinese).", examples=["花园"])
+        description="Part of the name (Chinese), or of its pinyin initials (Latin letters: lhq for 罗湖区).",
+        examples=["花园"])
     labels: SearchLabels = Field(description="Labels to search in.")
     limit: int = Field(20, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
-
-class SearchPage(Search):
-    computed_params: ClassVar[frozenset[str]] = frozenset({"phrase"})
-    """Parameters the query gets from the others, never from a caller (a full-text query is not taken as given)."""
+    computed_params: ClassVar[frozenset[str]] = frozenset({"initials"})
+    """Parameters the query gets from the others, never from a caller."""
 
     def cypher_params(self) -> dict[str, Any]:
-        from queries.search import page_params  # the full-text phrase of a two-character term
+        from queries.search import search_params  # the initials term of a Latin term
+
+        return search_params(self.q, self.labels, limit=self.limit, offset=self.offset)
+
+
+class SearchPage(Search):
+    computed_params: ClassVar[frozenset[str]] = frozenset({"initials", "phrase"})
+    """As :class:`Search`'s, and the full-text phrase of a two-character term (never taken as given)."""
+
+    def cypher_params(self) -> dict[str, Any]:
+        from queries.search import page_params
 
         return page_params(self.q, self.labels, self.limit, self.offset)
 
@@ -174,6 +183,13 @@ class Recruited(Params):
 class SearchCount(Params):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     labels: SearchLabels
+
+    computed_params: ClassVar[frozenset[str]] = frozenset({"initials"})
+
+    def cypher_params(self) -> dict[str, Any]:
+        from queries.search import search_params
+
+        return search_params(self.q, self.labels)
 
 
 class CountRow(Row):

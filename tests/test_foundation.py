@@ -16,7 +16,8 @@ from graph.errors import EngineUnavailableError, MissingParameterError
 from graph.ladybug_engine import LadybugEngine
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_engine import Neo4jEngine
-from graph.schema import expected_schema
+from graph.initials import name_initials
+from graph.schema import SEARCHABLE_LABELS, expected_schema
 from loaders.writes import merge_nodes_query, merge_rels_query, node_row, rel_row
 from tests import samples
 from tests.differential import differential
@@ -68,7 +69,8 @@ def test_round_trip_of_every_label(engine: GraphEngine) -> None:
     load_samples(engine)
     for label, row in samples.validated_nodes().items():
         got = engine.read(f"MATCH (n:{label} {{id: $id}}) RETURN n", {"id": row["id"]})
-        assert got == [{"n": {"label": label, **without_none(row), "scope": "test"}}], label
+        derived = {"name_initials": name_initials(row["name"])} if label in SEARCHABLE_LABELS else {}
+        assert got == [{"n": {"label": label, **without_none(row), "scope": "test", **without_none(derived)}}], label
     assert engine.node_counts() == dict.fromkeys(NODE_MODELS, 1)
 
 

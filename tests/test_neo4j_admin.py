@@ -109,7 +109,7 @@ def test_export_files_are_typed_and_listed(admin_export: AdminExport) -> None:
         ":START_ID,:END_ID,:TYPE,since:date,until:date,mode,formation,scope")
     assert "value:double" in (out / "nodes/Fact.header.csv").read_text()
     first = (out / "nodes/District.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert first == '"440303",false,"罗湖区","luohu-2018",District;Entity'
+    assert first == '"440303",false,"罗湖区","luohu-2018","lhq",District;Entity'  # the derived initials last
     assert admin_export.nodes["Dataset"] == 1 and not admin_export.multiline_fields
     args = import_arguments(out)
     assert args[:3] == ["database", "import", "full"] and args[-1] == "neo4j"

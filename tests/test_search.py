@@ -8,12 +8,14 @@ each label's TEXT index; on LadybugDB both are a scan of the searchable tables. 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from graph import name_index
 from graph.engine import GraphEngine
-from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, neo4j_ddl
+from graph.initials import initials_term, name_initials
+from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, expected_schema, ladybug_ddl, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
 from queries.search import bigram_phrase, page_params, search, search_rows
 
@@ -31,6 +33,15 @@ def _terms(engine: GraphEngine) -> list[str]:
                     if bigram_phrase(name[i:i + 2])})
     others = ["湖", "党支部", "罗湖区委", "KK", "100", "花 园", 'a"b', "*", "\\", "无此名称", "社区党委"]
     return pairs[::max(1, len(pairs) // 150)] + others
+
+
+def _initials_terms(engine: GraphEngine) -> list[str]:
+    """Parts of the pinyin initials of a sample of names (2 to 4 letters, some upper-cased), and Latin terms that
+    match a name and an initials alike (kk: KK100 by name, every 空港… by initials)."""
+    parts = sorted({initials[i:i + n] for name in _names(engine) if (initials := name_initials(name))
+                    for n in (2, 3, 4) for i in range(len(initials) - n + 1) if initials_term(initials[i:i + n])})
+    sample = parts[::max(1, len(parts) // 60)]
+    return [*sample, *(t.upper() for t in sample[::6]), "kk", "KK100", "lhq", "q", "zzzzz"]
 
 
 @pytest.mark.parametrize(("q", "phrase"), [
@@ -62,8 +73,8 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
     embedded, neo4j = reference_pair
     assert embedded.name_index() is None and reference_topology.name_index() is not None
     labels = list(SEARCHABLE_LABELS)
-    terms = [*_terms(embedded), "党支部委员会", "罗湖区", "湖区", "花园花"]
-    assert len(terms) > 100
+    terms = [*_terms(embedded), "党支部委员会", "罗湖区", "湖区", "花园花", *_initials_terms(embedded)]
+    assert len(terms) > 160
     found_some = 0
     for q in terms:
         for limit, offset, only in ((20, 0, labels), (5, 3, labels), (500, 0, ["Compound", "PartyOrg"])):
@@ -76,7 +87,34 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
             total = run_catalog(embedded, "search_count", {"q": q, "labels": labels})[0]["total"]
             assert (on_embedded.rows, on_embedded.total) == (rows, total), q
             found_some += bool(rows)
-    assert found_some > 100
+    assert found_some > 150
+
+
+def test_a_latin_term_finds_names_by_their_pinyin_initials(reference_pair: tuple[GraphEngine, GraphEngine],
+                                                           reference_topology: GraphEngine) -> None:
+    """Against an oracle in Python: the ids whose name contains the term, or whose initials (computed here from
+    the name read back) contain it lower-cased. So the loader stored the initials of every searchable name, and
+    the queries and the names in memory match on either."""
+    embedded, _ = reference_pair
+    labels = list(SEARCHABLE_LABELS)
+    everything = [(r["id"], r["name"]) for label in labels
+                  for r in embedded.read(f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name")]
+    checked = 0
+    for q in ("lhq", "LHQ", "hy", "sqdw", "kk", "KK100", "jj100", "dmjd"):
+        term = q.lower()
+        expected = {node_id for node_id, name in everything
+                    if name is not None and (q in name or term in (name_initials(name) or ""))}
+        for engine in (*reference_pair, reference_topology):
+            found = search(engine, q, labels, 500, 0)
+            assert found.total == len(expected), (q, engine.dialect)
+            if found.total <= 500:
+                assert {r["id"] for r in found.rows} == expected, (q, engine.dialect)
+        checked += bool(expected)
+    assert checked >= 6
+    (district,) = search(reference_topology, "LHQ", ["District"], 20).rows
+    assert district["name"] == "罗湖区"
+    stored = embedded.read("MATCH (n:District) RETURN n.name_initials AS initials")
+    assert stored == [{"initials": "lhq"}]
 
 
 def test_the_total_past_the_last_match_and_of_no_match(reference_pair: tuple[GraphEngine, GraphEngine],
@@ -131,8 +169,9 @@ def test_neo4j_schema_says_when_an_equivalent_index_is_in_the_way(neo4j_engine: 
 
 def test_names_in_memory_answer_as_contains_does() -> None:
     """Pairs held in another order are not the term; no name, no match; shortest names first, then by id."""
-    index = name_index.build([("b", "abXbc", "Compound"), ("a", "xabc", "Compound"), ("c", None, "Compound"),
-                              ("d", "abc", "PartyOrg"), ("e", "ab", "Project"), ("f", "ＡＢ", "Project")])
+    index = name_index.build([(node_id, name, label, None) for node_id, name, label in (
+        ("b", "abXbc", "Compound"), ("a", "xabc", "Compound"), ("c", None, "Compound"),
+        ("d", "abc", "PartyOrg"), ("e", "ab", "Project"), ("f", "ＡＢ", "Project"))])
     assert index is not None and index.ids == ["e", "f", "d", "a", "b"]  # by length, then id; no name: left out
     labels = ["Compound", "PartyOrg", "Project"]
     assert index.search("abc", labels, 20) == ([{"id": "d", "name": "abc", "label": "PartyOrg"},
@@ -145,7 +184,20 @@ def test_names_in_memory_answer_as_contains_does() -> None:
                                                      {"id": "b", "name": "abXbc", "label": "Compound"}], 2)
     assert index.search("zz", labels, 20) == ([], 0) and index.search("abcd", labels, 20) == ([], 0)
     assert index.search("", labels, 20)[1] == 5
-    assert name_index.build([("a", "x", "Compound")] * 3, cancelled=lambda: True) is None
+    assert name_index.build([("a", "x", "Compound", None)] * 3, cancelled=lambda: True) is None
+
+
+def test_names_in_memory_match_initials_too() -> None:
+    """A Latin term matches a name or its initials, each name once, in the order of the names."""
+    rows = [(f"n{i}", name, "Compound", name_initials(name))
+            for i, name in enumerate(["罗湖区", "KK100", "京基100", "黄贝岭", "罗湖口岸", "kkk"])]
+    index = name_index.build(rows)
+    assert index is not None
+    assert [r["name"] for r in index.search("lh", ["Compound"], 20)[0]] == ["罗湖区", "罗湖口岸"]
+    assert [r["name"] for r in index.search("KK", ["Compound"], 20)[0]] == ["kkk", "KK100"]  # by name and initials
+    assert [r["name"] for r in index.search("100", ["Compound"], 20)[0]] == ["KK100", "京基100"]  # by name only
+    assert [r["name"] for r in index.search("jj1", ["Compound"], 20)[0]] == ["京基100"]
+    assert index.search("hbl", ["Compound"], 20)[1] == 1 and index.search("罗湖", ["Compound"], 20)[1] == 2
 
 
 def test_a_served_database_reports_its_names_in_memory(reference_topology: GraphEngine) -> None:
@@ -153,3 +205,25 @@ def test_a_served_database_reports_its_names_in_memory(reference_topology: Graph
     assert described["ready"] and described["search_names"]["names"] == reference_topology.read(
         "MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:"
         "Project:ServiceCenter:CompoundBody:Fact) WHERE n.name IS NOT NULL RETURN count(n) AS n")[0]["n"]
+
+
+def test_an_embedded_table_made_before_the_initials_gets_them(tmp_path: Path) -> None:
+    """A LadybugDB database made before ``name_initials`` was stored: creating the schema adds the column where a
+    fresh table has it (last), so the bulk copy into its empty tables fills each column with its own values, and the
+    search finds the loaded names by their initials."""
+    from graph.ladybug_engine import LadybugEngine
+    from loaders.load import load_bundle
+    from tests.bundles import small_bundle
+
+    engine = LadybugEngine(tmp_path / "old.lbug", buffer_pool_mb=256)
+    try:
+        (today,) = [s for s in ladybug_ddl() if s.startswith("CREATE NODE TABLE IF NOT EXISTS PartyOrg(")]
+        assert ", name_initials STRING" in today
+        engine.write(today.replace(", name_initials STRING", ""))  # as the versions before made it
+        load_bundle(engine, small_bundle(tmp_path / "bundle"))
+        assert engine.schema().labels == expected_schema().labels
+        assert engine.read("MATCH (n:PartyOrg {id: 'org-c'}) RETURN n.name_initials AS initials, n.scope AS scope"
+                           ) == [{"initials": "lwsqdw", "scope": "small"}]
+        assert [r["name"] for r in search(engine, "SQDW", ["PartyOrg"], 20).rows] == ["老围社区党委"]
+    finally:
+        engine.close()

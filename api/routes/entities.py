@@ -174,7 +174,8 @@ class SearchPage(PageOf):
 def search(
     engine: EngineDep,
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=50, description="Part of the name, e.g. 花园.")],
+    q: Annotated[str, Query(min_length=1, max_length=50, description=(
+        "Part of the name, e.g. 花园; or, in Latin letters, part of its pinyin initials: lhq finds 罗湖区."))],
     label: Annotated[list[answers.LabelName] | None, Query(description="Only these labels (repeatable).")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
