@@ -52,6 +52,7 @@ from bench.common import (
     run_worker,
     save_results,
     speed_probe,
+    store_version,
 )
 
 LOOKUP_P99_TARGET_MS = 20.0
@@ -381,8 +382,8 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
     root = bundle(scale)
     home = BENCH_DIR / f"api-{engine}-s{scale}"
     stamp = home / ".loaded"
-    if stamp.exists() and (not args.keep_data or json.loads(stamp.read_text()).get("generator") != generator_version()):
-        shutil.rmtree(home)  # not kept, or loaded from a bundle of other generator code: load afresh
+    if stamp.exists() and (not args.keep_data or json.loads(stamp.read_text()).get("store") != store_version()):
+        shutil.rmtree(home)  # not kept, or loaded by other generator or schema code: load afresh
     payload: dict[str, Any] = {"mode": "load", "engine": engine, "bundle": str(root), "batch_size": 5000, "buffer_mb": 2048}
     if engine == "embedded":
         db_path = home / "graph.lbug"
@@ -391,7 +392,7 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
             home.mkdir(parents=True)
             _log(f"loading scale {scale} into a fresh embedded database ...")
             loaded = run_worker("bench.load", {**payload, "db_path": str(db_path)}, timeout=4 * 3600)
-            stamp.write_text(json.dumps({**loaded, "generator": generator_version()}))
+            stamp.write_text(json.dumps({**loaded, "generator": generator_version(), "store": store_version()}))
         try:
             yield {"db_path": str(db_path)}
         finally:
@@ -407,7 +408,7 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
         if not stamp.exists():
             _log(f"loading scale {scale} into a fresh Neo4j database ...")
             loaded = run_worker("bench.load", {**payload, "uri": server.uri}, timeout=4 * 3600)
-            stamp.write_text(json.dumps({**loaded, "generator": generator_version()}))
+            stamp.write_text(json.dumps({**loaded, "generator": generator_version(), "store": store_version()}))
         yield {"uri": server.uri, "server_pid": server.pid}
     finally:
         server.stop()

@@ -56,6 +56,17 @@ def bundle(scale: int, *, seed: int = DEFAULT_SEED, cache: Path = BENCH_DIR, log
     return root
 
 
+def store_version() -> str:
+    """:func:`generator_version` and a short hash of both engines' schema: a kept benchmark database loaded by code
+    that stored other properties or indexes (``graph.schema``) is stale too."""
+    import hashlib
+
+    from graph.schema import ladybug_ddl, neo4j_ddl
+
+    schema = hashlib.sha1("\n".join([*ladybug_ddl(), *neo4j_ddl()]).encode()).hexdigest()[:10]
+    return f"{generator_version()}-{schema}"
+
+
 def generator_version() -> str:
     """A short hash of the reference generator and the model: cached bundles (and the databases loaded from them)
     made by other code are stale."""

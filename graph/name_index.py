@@ -59,8 +59,11 @@ class NameIndex:
         :func:`~graph.initials.initials_term` of it), from ``offset`` (at most ``limit``), and how many there are."""
         ranks = _containing(q, self.names, self.postings, len(self.ids))
         term = initials_term(q)
-        if term is not None:
-            ranks = np.union1d(ranks, _containing(term, self.initials, self.initial_postings, len(self.ids)))
+        if term is not None:  # a name found both ways is one match; a mask merges two sorted lists in one pass
+            either = np.zeros(len(self.ids), dtype=bool)
+            either[ranks] = True
+            either[_containing(term, self.initials, self.initial_postings, len(self.ids))] = True
+            ranks = np.flatnonzero(either).astype(np.int32)
         asked = set(labels)
         wanted = np.array([name in asked for name in self.label_names], dtype=bool)
         ranks = ranks[wanted[self.label_codes[ranks]]]

@@ -157,6 +157,10 @@ def test_search(api: TestClient) -> None:
     page2 = api.get("/api/v1/search", params={"q": "花园", "limit": 5, "offset": 5}).json()
     assert len(page2["rows"]) == 5 and page2["total"] > 10
     problem(api.get("/api/v1/search", params={"q": ""}), 422)
+    by_initials = api.get("/api/v1/search", params={"q": "HBL", "label": "Community"}).json()  # 黄贝岭: h-b-l
+    assert [r["id"] for r in by_initials["rows"]] == ["440303002003"] and by_initials["total"] == 1
+    both = api.get("/api/v1/search", params={"q": "jj100", "limit": 500}).json()  # 京基100 by its initials
+    assert {"bld-000001", "org-bd-jj100"} <= {r["id"] for r in both["rows"]}
 
 
 def test_catalog_routes(api: TestClient) -> None:

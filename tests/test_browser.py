@@ -225,6 +225,17 @@ def test_search(page: tuple[Page, Watch], server: str) -> None:
     watch.assert_clean()
 
 
+def test_search_by_pinyin_initials(page: tuple[Page, Watch], server: str) -> None:
+    """What people type on a Latin keyboard: the initials of 黄贝岭社区 find it."""
+    tab, watch = page
+    tab.goto(server + "/")
+    tab.locator("input[name=q]").press_sequentially("hblsq", delay=40)
+    result = tab.locator("#search-results a[href='/entities/440303002003']")
+    result.wait_for(timeout=DRAW_TIMEOUT_MS)
+    assert "黄贝岭社区" in result.inner_text()
+    watch.assert_clean()
+
+
 def test_entity_page(page: tuple[Page, Watch], server: str) -> None:
     tab, watch = page
     tab.goto(server + "/entities/440303002003")

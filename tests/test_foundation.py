@@ -13,10 +13,10 @@ from api.app import create_app
 from api.settings import Settings
 from graph.engine import GraphEngine
 from graph.errors import EngineUnavailableError, MissingParameterError
+from graph.initials import name_initials
 from graph.ladybug_engine import LadybugEngine
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_engine import Neo4jEngine
-from graph.initials import name_initials
 from graph.schema import SEARCHABLE_LABELS, expected_schema
 from loaders.writes import merge_nodes_query, merge_rels_query, node_row, rel_row
 from tests import samples
