@@ -318,8 +318,11 @@ def _server(settings: dict[str, Any]) -> Iterator[str]:
             try:
                 health = httpx.get(f"{base}/api/v1/health", timeout=2)
                 # Served as in production: once the relationships and names it keeps in memory are built (they are
-                # built in the background at start-up; until then walks, paths and search take their queries).
-                if health.status_code < 500 and not (health.json().get("topology") or {}).get("building"):
+                # built in the background at start-up; until then walks, paths and search take their queries). On
+                # Neo4j: once the search names are read.
+                body = health.json() if health.status_code < 500 else {}
+                if body and not (body.get("topology") or {}).get("building") and (
+                        body.get("engine") != "neo4j" or body.get("search_names") is not None):
                     break
             except httpx.HTTPError:
                 pass
@@ -442,9 +445,10 @@ def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOU
         return served
     from graph.neo4j_engine import Neo4jEngine
 
-    neo = Neo4jEngine(where["uri"], timeout_s=timeout_s)
+    neo = Neo4jEngine(where["uri"], timeout_s=timeout_s, search_names=topology)
     neo.create_schema()  # indexes added since the database was loaded (and waits for them)
     _ensure_rollup(neo)
+    neo.prepare_topology(wait=True)  # the search names in memory, as serve reads them once started
     return neo
 
 

@@ -8,13 +8,18 @@ each label's TEXT index; on LadybugDB both are a scan of the searchable tables. 
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from graph import name_index
+from graph.committed_names import CommittedNames
 from graph.engine import GraphEngine
 from graph.initials import initials_term, name_initials
+from graph.neo4j_engine import Neo4jEngine
 from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, expected_schema, ladybug_ddl, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
 from queries.search import bigram_phrase, page_params, search, search_rows
@@ -65,13 +70,23 @@ def test_the_searches_read_exactly_the_searchable_labels() -> None:
     assert f"INDEX {NAME_BIGRAM_INDEX} " in fulltext and "'cjk'" in fulltext
 
 
+@pytest.fixture
+def neo4j_names(reference_neo4j: Neo4jEngine, neo4j_uri: str) -> Iterator[Neo4jEngine]:
+    """The reference dataset on Neo4j as served: the search names in memory (graph/committed_names.py), read."""
+    engine = Neo4jEngine(neo4j_uri, search_names=True)
+    engine.prepare_topology(wait=True)
+    yield engine
+    engine.close()
+
+
 def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[GraphEngine, GraphEngine],
-                                                          reference_topology: GraphEngine) -> None:
+                                                          reference_topology: GraphEngine, neo4j_names: Neo4jEngine) -> None:
     """Every two-character term of a sample of names (the pair index on Neo4j) and terms of other kinds (the TEXT
-    indexes): the same page and total on both engines, and with the names in memory (graph/name_index.py), and
-    the rows of search_by_name with search_count's total."""
+    indexes): the same page and total on both engines, and with the names in memory (graph/name_index.py) of a
+    served embedded database and of Neo4j, and the rows of search_by_name with search_count's total."""
     embedded, neo4j = reference_pair
     assert embedded.name_index() is None and reference_topology.name_index() is not None
+    assert neo4j.name_index() is None and neo4j_names.name_index() is not None
     labels = list(SEARCHABLE_LABELS)
     terms = [*_terms(embedded), "党支部委员会", "罗湖区", "湖区", "花园花", *_initials_terms(embedded)]
     assert len(terms) > 160
@@ -81,6 +96,7 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
             on_embedded = search(embedded, q, only, limit, offset)
             assert search(neo4j, q, only, limit, offset).as_dict() == on_embedded.as_dict(), (q, limit, offset, only)
             assert search(reference_topology, q, only, limit, offset).as_dict() == on_embedded.as_dict(), (q, limit, only)
+            assert search(neo4j_names, q, only, limit, offset).as_dict() == on_embedded.as_dict(), (q, limit, only)
             if only != labels:
                 continue
             rows = run_catalog(embedded, "search_by_name", {"q": q, "labels": labels, "limit": limit, "offset": offset})
@@ -227,3 +243,62 @@ def test_an_embedded_table_made_before_the_initials_gets_them(tmp_path: Path) ->
         assert [r["name"] for r in search(engine, "SQDW", ["PartyOrg"], 20).rows] == ["老围社区党委"]
     finally:
         engine.close()
+
+
+def test_neo4j_names_in_memory_are_used_only_until_a_commit(neo4j_names: Neo4jEngine, reference_neo4j: Neo4jEngine) -> None:
+    """Another writer adds a compound: the names in memory are no longer the database's, so the search asks the
+    database, and finds it. Removing it commits again: the copy read before is still not used."""
+    kept = neo4j_names.name_index()
+    assert kept is not None and neo4j_names.name_index() is kept  # nothing committed: the same copy
+    assert neo4j_names.describe()["search_names"]["names"] == kept.count
+    reference_neo4j.write("CREATE (:Compound:Entity {id: 'cmp-initials-test', name: '拼音测试花园', "
+                          "name_initials: 'pycshy', scope: 'test'})")
+    try:
+        assert neo4j_names.name_index() is None
+        for q in ("拼音测试", "PYCS"):
+            assert [r["id"] for r in search(neo4j_names, q, ["Compound"], 20).rows] == ["cmp-initials-test"], q
+    finally:
+        reference_neo4j.write("MATCH (n:Compound {id: 'cmp-initials-test'}) DETACH DELETE n")
+    assert neo4j_names.name_index() is None
+    assert search(neo4j_names, "拼音测试", ["Compound"], 20).total == 0
+
+
+def test_names_read_while_the_database_changed_are_not_kept() -> None:
+    """A copy is kept only when the bookmark before reading it equals the one after; one read at a time; after a
+    read the next one waits (``min_wait_s``)."""
+    at = {"bookmark": "tx1"}
+    reads: list[int] = []
+    release = threading.Event()
+
+    def read_names() -> list[tuple[str, str | None, str, str | None]]:
+        reads.append(1)
+        release.wait(10)
+        if len(reads) == 1:
+            at["bookmark"] = "tx2"  # a commit while the first copy is read
+        return [("n1", "罗湖区", "District", "lhq")]
+
+    names = CommittedNames(lambda: at["bookmark"], read_names, min_wait_s=0.0, max_wait_s=0.0)
+    assert names.current() is None  # nothing kept yet: a read starts
+    assert names.current() is None  # and is not doubled while it runs
+    release.set()
+    names.wait()
+    assert len(reads) == 1 and names.summary() is None  # tx1 before, tx2 after: not kept
+    time.sleep(0.5)  # the next read waits twice as long as the last one took (milliseconds here)
+    assert names.current() is None  # a second read: tx2 before and after
+    names.wait()
+    kept = names.current()
+    assert kept is not None and kept.search("LHQ", ["District"], 20)[1] == 1 and len(reads) == 2
+    at["bookmark"] = "tx3"
+    assert names.current() is None  # a commit since: not used
+    names.close()
+
+    count: list[int] = []
+    slow = CommittedNames(lambda: at["bookmark"], lambda: count.append(1) or [], min_wait_s=60.0)
+    assert slow.current() is None
+    slow.wait()
+    assert slow.current() is not None  # an empty database has an (empty) copy too
+    at["bookmark"] = "tx4"
+    assert slow.current() is None
+    slow.wait()
+    assert len(count) == 1  # the next read waits a minute
+    slow.close()

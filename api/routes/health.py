@@ -48,6 +48,11 @@ class Health(BaseModel):
     topology: TopologyStatus | None = Field(None, description="the embedded engine served read-only: its relationships "
                                             "in memory for neighborhoods and paths; null where none is kept (Neo4j, a "
                                             "writable database, ORGGRAPH_EMBEDDED_TOPOLOGY=false)")
+    search_names: SearchNamesStatus | None = Field(None, description="Neo4j, served: the searchable names in memory "
+                                                   "(graph/committed_names.py), which the search uses while no "
+                                                   "transaction has committed since they were read; null before the "
+                                                   "first copy is read, on the embedded engine (see topology) and with "
+                                                   "ORGGRAPH_NEO4J_SEARCH_NAMES=false")
 
 
 @router.get("/health", response_model=Health, summary="Engine status and node counts per label",
@@ -55,6 +60,8 @@ class Health(BaseModel):
 def health(engine: EngineDep) -> Health:
     engine.ping()
     counts = engine.node_counts()
-    topology = engine.describe().get("topology")
+    described = engine.describe()
+    topology, names = described.get("topology"), described.get("search_names")
     return Health(status="ok", engine=engine.kind, version=__version__, nodes=counts, total_nodes=sum(counts.values()),
-                  topology=TopologyStatus(**topology) if topology is not None else None)
+                  topology=TopologyStatus(**topology) if topology is not None else None,
+                  search_names=SearchNamesStatus(**names) if names is not None else None)
