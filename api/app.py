@@ -102,7 +102,7 @@ def open_served_engine(settings: Settings) -> GraphEngine:
     """The engine ``serve`` opens. The embedded database is opened read-only: the API never writes,
     and then LadybugDB itself refuses any write, whatever the query checks miss."""
     if settings.engine != "embedded":
-        return settings.open_engine()
+        return settings.open_engine(read_only=True)  # Neo4j: served, so with the search names in memory
     if not settings.db_path.exists():
         settings.open_engine().close()  # a read-only open cannot create the database; create it empty once
     return settings.open_engine(read_only=True)

@@ -77,7 +77,8 @@ class Settings(BaseSettings):
                                    "that does not send X-Forwarded-Proto); by default Secure only over https")
 
     def open_engine(self, *, read_only: bool = False) -> GraphEngine:
-        """Open the configured engine. The caller closes it."""
+        """Open the configured engine. The caller closes it. ``read_only``: as served, the embedded database opened
+        read-only (with what it keeps in memory), Neo4j with the search names in memory (its guard keeps it read-only)."""
         if self.engine == "neo4j":
             from graph.neo4j_engine import Neo4jEngine
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, NotificationDisabledClassification, NotificationMinimumSeverity, Query, RoutingControl
@@ -37,6 +37,7 @@ from graph.name_index import NameIndex
 from graph.schema import ENTITY_LABEL, SEARCHABLE_LABELS, GraphSchema, neo4j_ddl
 from graph.values import from_neo4j, to_parameter
 
+_T = TypeVar("_T")
 _DDL_NAME = re.compile(r"CREATE (?:CONSTRAINT|(?:TEXT |FULLTEXT )?INDEX) (\w+) ")
 """The name in one of ``graph.schema.neo4j_ddl``'s statements."""
 _UNAVAILABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError, OSError)
@@ -134,10 +135,14 @@ class Neo4jEngine(GraphEngine):
     def last_commit(self) -> str:
         """The bookmark of the database's last committed transaction, as the server returns it after a read
         (``RETURN 1``, one round trip): equal strings, no commit in between (:mod:`graph.committed_names`)."""
-        with self._errors(), self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                                  bookmark_manager=self.bookmarks) as session:
-            session.run("RETURN 1").consume()
-            return " ".join(sorted(session.last_bookmarks().raw_values))
+        def once() -> str:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmark_manager=self.bookmarks) as session:
+                session.run("RETURN 1").consume()
+                return " ".join(sorted(session.last_bookmarks().raw_values))
+
+        with self._errors():
+            return self._retrying(once)
 
     def _searchable_names(self) -> list[NameRow]:
         """Every searchable node as (id, name, label, name initials), streamed into tuples (340,938 at scale 100)."""
@@ -194,7 +199,7 @@ class Neo4jEngine(GraphEngine):
         with self._errors():
             return self._retrying(once)
 
-    def _retrying(self, once: Callable[[], list[Row]]) -> list[Row]:
+    def _retrying(self, once: Callable[[], _T]) -> _T:
         """``once()``, tried again while it fails with an error the driver calls retryable (a leader switch, a
         server restarting or unreachable) and ``retry_s`` has not passed since the first failure; the delays
         are the driver's own for managed transactions (1 s, doubling, ±20 % jitter). Only for reads: a read
