@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     neo4j_max_connection_lifetime_s: float = Field(3600.0, gt=0, description="Neo4j: connections older than this are "
                                                    "replaced; keep it below any proxy's or firewall's idle cut-off")
     neo4j_search_names: bool = Field(True, description="Neo4j, when served: keep the searchable names in memory for the "
-                                     "search (about 80 MB at scale 100), used while no transaction has committed since "
+                                     "search (about 130 MB at scale 100), used while no transaction has committed since "
                                      "they were read (one round trip per search asks); after a write they are read "
                                      "again in the background, and the search uses queries meanwhile")
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
