@@ -67,7 +67,7 @@ class CommittedNames:
         kept = self._kept
         if kept is not None and kept[1] == now:
             return kept[0]
-        self._start_reading()
+        self.start()
         return None
 
     def summary(self) -> dict[str, Any] | None:
@@ -87,7 +87,9 @@ class CommittedNames:
         if reading is not None:
             reading.join(timeout=30)
 
-    def _start_reading(self) -> None:
+    def start(self) -> None:
+        """Start reading a new copy in the background, unless one is being read or the last read is too recent.
+        Never raises: a failed read is logged, and the search keeps using its queries."""
         with self._lock:
             if self._closed or self._reading is not None or time.monotonic() < self._next_read:
                 return

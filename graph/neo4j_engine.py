@@ -158,10 +158,11 @@ class Neo4jEngine(GraphEngine):
 
     def prepare_topology(self, *, wait: bool = False) -> None:
         """Neo4j keeps no topology (its graph may change), but when it keeps the search names, start reading them
-        (and with ``wait``, until they are read)."""
+        in the background (and with ``wait``, until they are read). Never raises: the server may be down when the
+        API starts, and the API must still start (its health answers 503 until the server is back)."""
         if self._names is None:
             return
-        self._names.current()
+        self._names.start()
         if wait:
             self._names.wait()
 

@@ -302,3 +302,13 @@ def test_names_read_while_the_database_changed_are_not_kept() -> None:
     slow.wait()
     assert len(count) == 1  # the next read waits a minute
     slow.close()
+
+    def unreachable() -> str:
+        raise ConnectionError("the server is down")
+
+    down = CommittedNames(unreachable, lambda: [])
+    down.start()  # as serve starts it: it must not raise, the API starts anyway
+    down.wait()
+    assert down.summary() is None
+    with pytest.raises(ConnectionError):
+        down.current()  # a search, though, fails as its queries would (503)
