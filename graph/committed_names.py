@@ -46,11 +46,16 @@ class CommittedNames:
         Every searchable node as a :data:`NameRow`, read from the database.
     min_wait_s, max_wait_s:
         Bounds of the pause between two reads of every name.
+    commit_around_read:
+        The bookmark as asked before and after a read (default ``last_commit``): without retries, as a read that
+        fails is simply tried again later, and should not hold the engine's closing up.
     """
 
     def __init__(self, last_commit: Callable[[], str], read_names: Callable[[], Sequence[NameRow]], *,
-                 min_wait_s: float = 5.0, max_wait_s: float = 120.0) -> None:
+                 min_wait_s: float = 5.0, max_wait_s: float = 120.0,
+                 commit_around_read: Callable[[], str] | None = None) -> None:
         self._last_commit = last_commit
+        self._commit_around_read = commit_around_read or last_commit
         self._read_names = read_names
         self._min_wait_s, self._max_wait_s = min_wait_s, max_wait_s
         self._wait_s = min_wait_s
@@ -82,10 +87,12 @@ class CommittedNames:
             reading.join(timeout=timeout_s)
 
     def close(self) -> None:
+        """Stop: a read in progress is given a moment to end (its thread is a daemon and stops building once it
+        sees the close)."""
         self._closed = True
         reading = self._reading
         if reading is not None:
-            reading.join(timeout=30)
+            reading.join(timeout=2)
 
     def start(self) -> None:
         """Start reading a new copy in the background, unless one is being read or the last read is too recent.
@@ -100,9 +107,9 @@ class CommittedNames:
         started = time.monotonic()
         kept = False
         try:
-            before = self._last_commit()
+            before = self._commit_around_read()
             rows = self._read_names()
-            after = self._last_commit()
+            after = self._commit_around_read()
             if before == after:
                 index = build(rows, cancelled=lambda: self._closed)
                 if index is not None:

@@ -130,19 +130,25 @@ class Neo4jEngine(GraphEngine):
         # The one bookmark manager of this engine (see the module docstring). It is the driver's own
         # execute_query manager, so the bulk writes, which call execute_query without naming one, share it too.
         self.bookmarks: BookmarkManager = self._driver.execute_query_bookmark_manager
-        self._names = CommittedNames(self.last_commit, self._searchable_names) if search_names else None
+        self._names = (CommittedNames(self.last_commit, self._searchable_names, commit_around_read=self._last_commit_once)
+                       if search_names else None)
 
     def last_commit(self) -> str:
         """The bookmark of the database's last committed transaction, as the server returns it after a read
         (``RETURN 1``, one round trip): equal strings, no commit in between (:mod:`graph.committed_names`)."""
-        def once() -> str:
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                      bookmark_manager=self.bookmarks) as session:
-                session.run("RETURN 1").consume()
-                return " ".join(sorted(session.last_bookmarks().raw_values))
-
         with self._errors():
-            return self._retrying(once)
+            return self._retrying(self._bookmark_now)
+
+    def _last_commit_once(self) -> str:
+        """:meth:`last_commit` without retries."""
+        with self._errors():
+            return self._bookmark_now()
+
+    def _bookmark_now(self) -> str:
+        with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                  bookmark_manager=self.bookmarks) as session:
+            session.run("RETURN 1").consume()
+            return " ".join(sorted(session.last_bookmarks().raw_values))
 
     def _searchable_names(self) -> list[NameRow]:
         """Every searchable node as (id, name, label, name initials), streamed into tuples (340,938 at scale 100)."""

@@ -45,7 +45,7 @@ def _initials_terms(engine: GraphEngine) -> list[str]:
     match a name and an initials alike (kk: KK100 by name, every 空港… by initials)."""
     parts = sorted({initials[i:i + n] for name in _names(engine) if (initials := name_initials(name))
                     for n in (2, 3, 4) for i in range(len(initials) - n + 1) if initials_term(initials[i:i + n])})
-    sample = parts[::max(1, len(parts) // 60)]
+    sample = parts[::max(1, len(parts) // 15)]
     return [*sample, *(t.upper() for t in sample[::6]), "kk", "KK100", "lhq", "q", "zzzzz"]
 
 
@@ -89,7 +89,7 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
     assert neo4j.name_index() is None and neo4j_names.name_index() is not None
     labels = list(SEARCHABLE_LABELS)
     terms = [*_terms(embedded), "党支部委员会", "罗湖区", "湖区", "花园花", *_initials_terms(embedded)]
-    assert len(terms) > 160
+    assert len(terms) > 130
     found_some = 0
     for q in terms:
         for limit, offset, only in ((20, 0, labels), (5, 3, labels), (500, 0, ["Compound", "PartyOrg"])):
@@ -103,7 +103,7 @@ def test_a_page_of_the_search_is_the_same_on_both_engines(reference_pair: tuple[
             total = run_catalog(embedded, "search_count", {"q": q, "labels": labels})[0]["total"]
             assert (on_embedded.rows, on_embedded.total) == (rows, total), q
             found_some += bool(rows)
-    assert found_some > 150
+    assert found_some > 120
 
 
 def test_a_latin_term_finds_names_by_their_pinyin_initials(reference_pair: tuple[GraphEngine, GraphEngine],
