@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, Request, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Frame, Locator, Page, Request, Response, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from api.app import create_app
@@ -210,13 +210,19 @@ def test_dashboard(page: tuple[Page, Watch], server: str) -> None:
     watch.assert_clean()
 
 
-def test_search(page: tuple[Page, Watch], server: str) -> None:
-    tab, watch = page
+def _search_for_huangbeiling(tab: Page, server: str, typed: str) -> Locator:
+    """Type ``typed`` into the search box of the home page; the link to 黄贝岭社区 among the results, once shown."""
     tab.goto(server + "/")
-    tab.locator("input[name=q]").press_sequentially("黄贝岭", delay=40)
+    tab.locator("input[name=q]").press_sequentially(typed, delay=40)
     result = tab.locator("#search-results a[href='/entities/440303002003']")
     result.wait_for(timeout=DRAW_TIMEOUT_MS)
     assert "黄贝岭社区" in result.inner_text()
+    return result
+
+
+def test_search(page: tuple[Page, Watch], server: str) -> None:
+    tab, watch = page
+    result = _search_for_huangbeiling(tab, server, "黄贝岭")
     assert any("/search/results?q=" in u for u in watch.requests), "the results came from the htmx fragment"
     assert_chinese(tab)
     shot(tab, "search.png")
@@ -228,11 +234,7 @@ def test_search(page: tuple[Page, Watch], server: str) -> None:
 def test_search_by_pinyin_initials(page: tuple[Page, Watch], server: str) -> None:
     """What people type on a Latin keyboard: the initials of 黄贝岭社区 find it."""
     tab, watch = page
-    tab.goto(server + "/")
-    tab.locator("input[name=q]").press_sequentially("hblsq", delay=40)
-    result = tab.locator("#search-results a[href='/entities/440303002003']")
-    result.wait_for(timeout=DRAW_TIMEOUT_MS)
-    assert "黄贝岭社区" in result.inner_text()
+    _search_for_huangbeiling(tab, server, "hblsq")
     watch.assert_clean()
 
 
