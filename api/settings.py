@@ -57,6 +57,9 @@ class Settings(BaseSettings):
                                      "search (about 130 MB at scale 100), used while no transaction has committed since "
                                      "they were read (one round trip per search asks); after a write they are read "
                                      "again in the background, and the search uses queries meanwhile")
+    neo4j_topology: bool = Field(True, description="Neo4j, when served: keep every relationship and the properties of "
+                                 "every node but members in memory for neighborhoods and shortest paths (about 150 MB "
+                                 "at scale 100), used on the terms of the search names (one round trip asks)")
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
     worker_threads: int = Field(40, ge=1, le=1000, description="threads that run the engine work of the lookup routes "
                                 "(entities, neighbors, org chains and subtrees, paths) off the event loop; the other "
@@ -78,13 +81,14 @@ class Settings(BaseSettings):
 
     def open_engine(self, *, read_only: bool = False) -> GraphEngine:
         """Open the configured engine. The caller closes it. ``read_only``: as served, the embedded database opened
-        read-only (with what it keeps in memory), Neo4j with the search names in memory (its guard keeps it read-only)."""
+        read-only (with what it keeps in memory), Neo4j with the search names and the topology in memory (its guard keeps it read-only)."""
         if self.engine == "neo4j":
             from graph.neo4j_engine import Neo4jEngine
 
             auth = (self.neo4j_user, self.neo4j_password.get_secret_value()) if self.neo4j_password else None
             return Neo4jEngine(self.neo4j_uri, auth=auth, database=self.neo4j_database, **self.neo4j_driver_options(),
-                               search_names=read_only and self.neo4j_search_names)
+                               search_names=read_only and self.neo4j_search_names,
+                               topology=read_only and self.neo4j_topology)
         from graph.ladybug_engine import LadybugEngine
 
         return LadybugEngine(self.db_path, read_only=read_only, buffer_pool_mb=self.embedded_buffer_mb,

@@ -29,18 +29,24 @@ from neo4j import GraphDatabase, NotificationDisabledClassification, Notificatio
 from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
-from graph.committed_names import CommittedNames, NameRow
+from graph.committed import CommittedCopy
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
-from graph.name_index import NameIndex
+from graph.name_index import NameIndex, name_index_summary
+from graph.name_index import build as build_name_index
+from graph.neo4j_copy import GraphCopy, RawGraph, build_copy, copy_summary, read_graph
+from graph.node_rows import NodeRows
 from graph.schema import ENTITY_LABEL, SEARCHABLE_LABELS, GraphSchema, neo4j_ddl
+from graph.topology import Topology, topology_summary
 from graph.values import from_neo4j, to_parameter
 
 _T = TypeVar("_T")
 _DDL_NAME = re.compile(r"CREATE (?:CONSTRAINT|(?:TEXT |FULLTEXT )?INDEX) (\w+) ")
 """The name in one of ``graph.schema.neo4j_ddl``'s statements."""
 _UNAVAILABLE = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.AuthError, OSError)
+NameRow = tuple[str, str | None, str, str | None]
+"""id, name, label, name initials: what :func:`graph.name_index.build` takes."""
 _SEARCHABLE_NAMES = "\nUNION ALL\n".join(
     f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, '{label}' AS label, n.name_initials AS initials"
     for label in SEARCHABLE_LABELS)
@@ -75,6 +81,10 @@ def _rel_with_props(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"source": props.pop("source"), "target": props.pop("target"), "props": props}
 
 
+def _names_summary(names: NameIndex) -> dict[str, Any]:
+    return name_index_summary(names) or {}
+
+
 class Neo4jEngine(GraphEngine):
     """Neo4j engine over Bolt.
 
@@ -101,7 +111,11 @@ class Neo4jEngine(GraphEngine):
         Connections older than this are closed and replaced (keep it below any proxy's or firewall's idle cut).
     search_names:
         Keep the searchable names in memory for the search, used while no transaction has committed since they
-        were read (:mod:`graph.committed_names`); ``serve`` turns it on (``ORGGRAPH_NEO4J_SEARCH_NAMES``).
+        were read (:mod:`graph.committed`); ``serve`` turns it on (``ORGGRAPH_NEO4J_SEARCH_NAMES``).
+    topology:
+        Keep every relationship and the properties of every node but members in memory
+        (:mod:`graph.neo4j_copy`) for walks and shortest paths, used on the same terms; ``serve`` turns it on
+        (``ORGGRAPH_NEO4J_TOPOLOGY``).
     """
 
     kind: ClassVar[str] = "neo4j"
@@ -109,11 +123,13 @@ class Neo4jEngine(GraphEngine):
 
     def __init__(self, uri: str, *, auth: tuple[str, str] | None = None, database: str = "neo4j", timeout_s: float = 30.0,
                  max_pool_size: int = 100, connection_timeout_s: float = 15.0, acquisition_timeout_s: float | None = None,
-                 retry_s: float = 15.0, max_connection_lifetime_s: float = 3600.0, search_names: bool = False) -> None:
+                 retry_s: float = 15.0, max_connection_lifetime_s: float = 3600.0, search_names: bool = False,
+                 topology: bool = False) -> None:
         self.uri = uri
         self.database = database
         self.timeout_s = timeout_s
         self.retry_s = retry_s
+        self._closed = False
         try:
             self._driver = GraphDatabase.driver(
                 uri, auth=auth, user_agent="orggraph", max_connection_pool_size=max_pool_size,
@@ -130,12 +146,19 @@ class Neo4jEngine(GraphEngine):
         # The one bookmark manager of this engine (see the module docstring). It is the driver's own
         # execute_query manager, so the bulk writes, which call execute_query without naming one, share it too.
         self.bookmarks: BookmarkManager = self._driver.execute_query_bookmark_manager
-        self._names = (CommittedNames(self.last_commit, self._searchable_names, commit_around_read=self._last_commit_once)
-                       if search_names else None)
+        self._names: CommittedCopy[list[NameRow], NameIndex] | None = None
+        self._graph: CommittedCopy[RawGraph, GraphCopy] | None = None
+        if search_names:
+            self._names = CommittedCopy("search names", self.last_commit, self._searchable_names,
+                                        lambda rows, cancelled: build_name_index(rows, cancelled=cancelled),
+                                        _names_summary, commit_around_read=self._last_commit_once)
+        if topology:
+            self._graph = CommittedCopy("topology", self.last_commit, self._read_graph, build_copy, copy_summary,
+                                        commit_around_read=self._last_commit_once)
 
     def last_commit(self) -> str:
         """The bookmark of the database's last committed transaction, as the server returns it after a read
-        (``RETURN 1``, one round trip): equal strings, no commit in between (:mod:`graph.committed_names`)."""
+        (``RETURN 1``, one round trip): equal strings, no commit in between (:mod:`graph.committed`)."""
         with self._errors():
             return self._retrying(self._bookmark_now)
 
@@ -157,20 +180,44 @@ class Neo4jEngine(GraphEngine):
             result = session.run(Query(_SEARCHABLE_NAMES, timeout=self.timeout_s * 10))  # type: ignore[arg-type,unused-ignore]
             return [(r[0], r[1], r[2], r[3]) for r in result]
 
+    def _read_graph(self) -> RawGraph:
+        """Every relationship and node for :mod:`graph.neo4j_copy`, a query per label and per type in one READ
+        session (notifications off: ``id()`` is deprecated in Neo4j 5 but still the cheapest handle on a node)."""
+        with self._errors(), self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                                  bookmark_manager=self.bookmarks,
+                                                  notifications_min_severity=NotificationMinimumSeverity.OFF) as session:
+            def run_one(query: str) -> list[Any]:
+                record = session.run(Query(query, timeout=self.timeout_s * 10)).single(strict=True)  # type: ignore[arg-type,unused-ignore]
+                return list(record.values())
+
+            return read_graph(run_one, cancelled=lambda: self._closed)
+
+    def topology(self) -> Topology | None:
+        """Every relationship in memory when the copy is the database as it is now (one round trip to ask), else
+        ``None``: walks and paths then run their queries, and a new copy is read in the background."""
+        copy = self._graph.current() if self._graph is not None else None
+        return copy.topology if copy is not None else None
+
+    def node_rows(self) -> NodeRows | None:
+        """The properties of every node but members, on the terms of :meth:`topology`."""
+        copy = self._graph.current() if self._graph is not None else None
+        return copy.rows if copy is not None else None
+
     def name_index(self) -> NameIndex | None:
         """The searchable names in memory when they are the database's as it is now (one round trip to ask),
         else ``None``: the search then runs its queries, and a new copy is read in the background."""
         return self._names.current() if self._names is not None else None
 
     def prepare_topology(self, *, wait: bool = False) -> None:
-        """Neo4j keeps no topology (its graph may change), but when it keeps the search names, start reading them
-        in the background (and with ``wait``, until they are read). Never raises: the server may be down when the
-        API starts, and the API must still start (its health answers 503 until the server is back)."""
-        if self._names is None:
-            return
-        self._names.start()
+        """Start reading what the engine keeps in memory (the search names, the topology) in the background, and
+        with ``wait``, wait until it is read. Never raises: the server may be down when the API starts, and the API
+        must still start (its health answers 503 until the server is back)."""
+        copies = [copy for copy in (self._names, self._graph) if copy is not None]
+        for copy in copies:
+            copy.start()
         if wait:
-            self._names.wait()
+            for copy in copies:
+                copy.wait()
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: RoutingControl) -> list[Row]:
         values = {k: to_parameter(v) for k, v in check_parameters(query, params).items()}
@@ -360,11 +407,15 @@ class Neo4jEngine(GraphEngine):
         described: dict[str, Any] = {"engine": self.kind, "uri": self.uri, "database": self.database}
         if self._names is not None:
             described["search_names"] = self._names.summary()
+        if self._graph is not None:
+            described["topology"] = self._graph.summary() or topology_summary(None, building=self._graph.reading)
         return described
 
     def close(self) -> None:
-        if self._names is not None:
-            self._names.close()
+        self._closed = True
+        for copy in (self._names, self._graph):
+            if copy is not None:
+                copy.close()
         self._driver.close()
 
 

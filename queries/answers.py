@@ -332,16 +332,26 @@ def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]
     base = {label: int(topology.bases[position]) for position, label in enumerate(topology.labels)
             if kept is not None and label in kept.tables and topology.bases is not None}
     by_label: dict[str, list[str]] = {}
-    in_memory: dict[str, list[int]] = {}  # offsets in their label
+    in_memory: dict[str, tuple[list[int], list[str]]] = {}  # offsets in their label, and the ids expected there
     for index, node_id, label in zip(indices, topology.ids_of(indices), topology.label_names(indices), strict=True):
         if label in base:
-            in_memory.setdefault(label, []).append(index - base[label])
+            offsets, ids = in_memory.setdefault(label, ([], []))
+            offsets.append(index - base[label])
+            ids.append(node_id)
         else:
             by_label.setdefault(label, []).append(node_id)
-    found = nodes_of_labels(engine, by_label)
-    for label, offsets in in_memory.items():
+    found: dict[str, dict[str, Any]] = {}
+    for label, (offsets, ids) in in_memory.items():
         assert kept is not None  # only then are there offsets
-        found.update((row["id"], row) for row in kept.rows(label, offsets))
+        try:
+            rows = kept.rows(label, offsets)
+        except (IndexError, KeyError):  # no node there in the rows' copy
+            rows = []
+        if [row["id"] for row in rows] == ids:
+            found.update((row["id"], row) for row in rows)
+        else:  # rows of another copy than the topology's (a Neo4j copy replaced between the two): ask the database
+            by_label.setdefault(label, []).extend(ids)
+    found.update(nodes_of_labels(engine, by_label))
     return found
 
 

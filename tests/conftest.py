@@ -17,7 +17,8 @@ from graph.ladybug_engine import LadybugEngine
 from graph.neo4j_engine import Neo4jEngine
 
 ENGINE_KINDS = ("embedded", "neo4j")
-WALK_ENGINE_KINDS = (*ENGINE_KINDS, "embedded-topology")
+WALK_ENGINE_KINDS = (*ENGINE_KINDS, "embedded-topology", "neo4j-topology")
+"""The engines, and each as served, with its relationships and node properties in memory."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,6 +71,8 @@ class _Neo4jContents:
     """What the session's Neo4j holds, so the reference dataset is loaded once, not per module."""
 
     holds_reference = False
+    served: Neo4jEngine | None = None
+    """An engine with the reference dataset in memory (graph/neo4j_copy.py), kept while its copy is current."""
 
 
 @pytest.fixture
@@ -125,10 +128,34 @@ def reference_topology(reference_store: Path) -> Iterator[LadybugEngine]:
 @pytest.fixture(params=WALK_ENGINE_KINDS)
 def reference_walker(request: pytest.FixtureRequest) -> GraphEngine:
     """Each test using this runs on both engines holding the reference dataset, and once more on LadybugDB with
-    its relationships in memory: the walks and paths of queries.answers have a third way there."""
-    name = {"embedded": "reference_embedded", "neo4j": "reference_neo4j", "embedded-topology": "reference_topology"}
+    its relationships in memory, and on Neo4j with its copy in memory: the walks and paths of queries.answers
+    have a third way there."""
+    name = {"embedded": "reference_embedded", "neo4j": "reference_neo4j", "embedded-topology": "reference_topology",
+            "neo4j-topology": "reference_neo4j_topology"}
     result: GraphEngine = request.getfixturevalue(name[request.param])
     return result
+
+
+@pytest.fixture
+def reference_neo4j_topology(reference_neo4j: Neo4jEngine) -> Neo4jEngine:
+    """The reference dataset on Neo4j as served: its relationships and node properties in memory
+    (graph/neo4j_copy.py), current. One engine is kept across tests while nothing commits; after a write (another
+    test's) a new one reads the copy again, rather than wait for the background read's pause."""
+    served = _Neo4jContents.served
+    if served is None or served.topology() is None:
+        if served is not None:
+            served.close()
+        served = _Neo4jContents.served = Neo4jEngine(reference_neo4j.uri, topology=True)
+        served.prepare_topology(wait=True)
+    assert served.topology() is not None and served.node_rows() is not None
+    return served
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_served_neo4j() -> Iterator[None]:
+    yield
+    if _Neo4jContents.served is not None:
+        _Neo4jContents.served.close()
 
 
 @pytest.fixture

@@ -79,14 +79,21 @@ def test_routing_driver_serves_the_api_from_settings(neo4j_engine: Neo4jEngine, 
         assert [r["id"] for r in gaps["rows"]] == ["cmp-2", "cmp-3"]
         download = api.get("/api/v1/coverage/gaps", params={"format": "csv"})
         assert download.status_code == 200 and download.content.decode("utf-8-sig").count("cmp-") == 2
-        # Served, it reads the search names into memory (graph/committed_names.py), through the routing driver too.
+        # Served, it reads the search names and the topology into memory (graph/committed.py), through the routing
+        # driver too.
         deadline = time.monotonic() + 60
-        while (names := api.get("/api/v1/health").json()["search_names"]) is None and time.monotonic() < deadline:
+        while ((health := api.get("/api/v1/health").json())["search_names"] is None or not health["topology"]["ready"]
+               ) and time.monotonic() < deadline:
             time.sleep(0.2)
+        names = health["search_names"]
         assert names is not None and names["names"] == 12, "every named node of the bundle but the dataset's"
         assert api.app.state.engine.inner.name_index() is not None  # type: ignore[attr-defined]
         found = api.get("/api/v1/search", params={"q": "LWSQ"}).json()  # 老围社区 by its initials
         assert [r["name"] for r in found["rows"]] == ["老围社区", "老围社区党委"] and found["total"] == 2
+        assert health["topology"]["nodes"] == health["total_nodes"] and health["topology"]["node_rows"]["nodes"] > 0
+        assert api.app.state.engine.inner.topology() is not None  # type: ignore[attr-defined]
+        path = api.get("/api/v1/paths", params={"source": "cmp-2", "target": "cmp-3"}).json()
+        assert path["nodes"][0]["id"] == "cmp-2" and path["nodes"][-1]["id"] == "cmp-3"
 
 
 def test_reads_run_in_read_sessions_with_the_engines_bookmarks(routed: Neo4jEngine,

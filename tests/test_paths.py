@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from graph.engine import GraphEngine
 from graph.ladybug_engine import LadybugEngine
+from graph.neo4j_engine import Neo4jEngine
 from loaders.bundle import BundleWriter
 from loaders.load import load_bundle
 from queries import answers
@@ -99,13 +100,20 @@ def least_shortest_path(graph: nx.Graph, source: str, target: str) -> list[str] 
 
 @pytest.fixture(params=WALK_ENGINE_KINDS)
 def paths_engine(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[GraphEngine, nx.Graph]:
-    """The hand-built graph on each engine, and on LadybugDB opened read-only with its relationships in memory."""
-    engine: GraphEngine = request.getfixturevalue("neo4j_engine" if request.param == "neo4j" else "embedded_engine")
+    """The hand-built graph on each engine, and on each as served, with its relationships in memory."""
+    on_neo4j = request.param.startswith("neo4j")
+    engine: GraphEngine = request.getfixturevalue("neo4j_engine" if on_neo4j else "embedded_engine")
     root = path_bundle(tmp_path / "bundle")
     load_bundle(engine, root)
     if request.param == "embedded-topology":
         assert isinstance(engine, LadybugEngine)
         engine = LadybugEngine(engine.path, read_only=True, buffer_pool_mb=256)
+        request.addfinalizer(engine.close)
+        engine.prepare_topology(wait=True)
+        assert engine.topology() is not None
+    if request.param == "neo4j-topology":
+        assert isinstance(engine, Neo4jEngine)
+        engine = Neo4jEngine(engine.uri, topology=True)
         request.addfinalizer(engine.close)
         engine.prepare_topology(wait=True)
         assert engine.topology() is not None

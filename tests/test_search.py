@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from graph import name_index
-from graph.committed_names import CommittedNames
+from graph.committed import CommittedCopy
 from graph.engine import GraphEngine
 from graph.initials import initials_term, name_initials
-from graph.neo4j_engine import Neo4jEngine
+from graph.name_index import NameIndex, name_index_summary
+from graph.name_index import build as build_names
+from graph.neo4j_engine import NameRow, Neo4jEngine
 from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, expected_schema, ladybug_ddl, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
 from queries.search import bigram_phrase, page_params, search, search_rows
@@ -72,7 +74,7 @@ def test_the_searches_read_exactly_the_searchable_labels() -> None:
 
 @pytest.fixture
 def neo4j_names(reference_neo4j: Neo4jEngine, neo4j_uri: str) -> Iterator[Neo4jEngine]:
-    """The reference dataset on Neo4j as served: the search names in memory (graph/committed_names.py), read."""
+    """The reference dataset on Neo4j as served: the search names in memory (graph/committed.py), read."""
     engine = Neo4jEngine(neo4j_uri, search_names=True)
     engine.prepare_topology(wait=True)
     yield engine
@@ -263,6 +265,13 @@ def test_neo4j_names_in_memory_are_used_only_until_a_commit(neo4j_names: Neo4jEn
     assert search(neo4j_names, "拼音测试", ["Compound"], 20).total == 0
 
 
+def committed_names(last_commit: Callable[[], str], read: Callable[[], list[NameRow]], *, min_wait_s: float = 5.0,
+                    max_wait_s: float = 120.0) -> CommittedCopy[list[NameRow], NameIndex]:
+    """Names kept as the Neo4j engine keeps them, with a bookmark and a read of our own."""
+    return CommittedCopy("search names", last_commit, read, lambda rows, cancelled: build_names(rows, cancelled=cancelled),
+                         lambda names: name_index_summary(names) or {}, min_wait_s=min_wait_s, max_wait_s=max_wait_s)
+
+
 def test_names_read_while_the_database_changed_are_not_kept() -> None:
     """A copy is kept only when the bookmark before reading it equals the one after; one read at a time; after a
     read the next one waits (``min_wait_s``)."""
@@ -277,7 +286,7 @@ def test_names_read_while_the_database_changed_are_not_kept() -> None:
             at["bookmark"] = "tx2"  # a commit while the first copy is read
         return [("n1", "罗湖区", "District", "lhq")]
 
-    names = CommittedNames(lambda: at["bookmark"], read_names, min_wait_s=0.0, max_wait_s=0.0)
+    names = committed_names(lambda: at["bookmark"], read_names, min_wait_s=0.0, max_wait_s=0.0)
     assert names.current() is None  # nothing kept yet: a read starts
     assert names.current() is None  # and is not doubled while it runs
     release.set()
@@ -293,7 +302,7 @@ def test_names_read_while_the_database_changed_are_not_kept() -> None:
     names.close()
 
     count: list[int] = []
-    slow = CommittedNames(lambda: at["bookmark"], lambda: count.append(1) or [], min_wait_s=60.0)
+    slow = committed_names(lambda: at["bookmark"], lambda: count.append(1) or [], min_wait_s=60.0)
     assert slow.current() is None
     slow.wait()
     assert slow.current() is not None  # an empty database has an (empty) copy too
@@ -306,7 +315,7 @@ def test_names_read_while_the_database_changed_are_not_kept() -> None:
     def unreachable() -> str:
         raise ConnectionError("the server is down")
 
-    down = CommittedNames(unreachable, lambda: [])
+    down = committed_names(unreachable, lambda: [])
     down.start()  # as serve starts it: it must not raise, the API starts anyway
     down.wait()
     assert down.summary() is None

@@ -1,0 +1,155 @@
+"""Every relationship of a Neo4j database and every node's properties (members' never), read into memory.
+
+What a served LadybugDB database keeps (:mod:`graph.topology`, :mod:`graph.node_rows`), read from Neo4j, so that
+walks and shortest paths take their steps in memory there too: at scale 100 the server alone takes 25-60 ms for
+a hub's neighborhood, a depth-2 walk or a shortest path, where the same steps in memory take a few milliseconds.
+The copy is exact only while nothing commits; :class:`graph.committed.CommittedCopy` keeps it with its bookmark
+and gives it out only while the bookmark is still the database's.
+
+How it is read: one query per label and one per relationship type, each answering one record of lists (the
+driver decodes a long list natively, where each record costs it tens of microseconds of Python). Nodes are
+matched with their relationships' ends by the server's internal node ids (``id(n)``), valid within one copy
+(an id freed by a delete may be reused later, and then the bookmark has moved on). A node's index is its label's
+base plus its position in the label's list, which is also its row in :class:`graph.node_rows.NodeRows`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from graph.cypher import allowed_label, allowed_rel_type
+from graph.model import NODE_MODELS, REL_MODELS
+from graph.node_rows import OFFSET_COLUMN, UNKEPT_LABELS, NodeRows, node_rows_summary
+from graph.node_rows import build as build_node_rows
+from graph.schema import node_row_keys
+from graph.topology import Topology, build, topology_summary
+from graph.values import from_neo4j
+
+RunOne = Callable[[str], Sequence[Any]]
+"""Runs a read query that answers exactly one record, and returns that record's values."""
+
+
+@dataclass(frozen=True)
+class GraphCopy:
+    """A Neo4j database's relationships and node properties, as a served LadybugDB database keeps its own."""
+
+    topology: Topology
+    rows: NodeRows
+
+
+@dataclass
+class RawGraph:
+    """What :func:`read_graph` read: per label the internal ids and ids (and, but for members, the properties as
+    Arrow columns), per relationship type the internal ids of both ends."""
+
+    internal: dict[str, np.ndarray] = field(default_factory=dict)
+    ids: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, pa.Table] = field(default_factory=dict)
+    ends: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    read_s: float = 0.0
+
+
+def nodes_query(label: str) -> str:
+    """Every node of ``label`` as one record: its internal ids, and either its ids only (members) or its rows
+    (:func:`graph.schema.node_row_keys` without ``label``, nulls kept in place)."""
+    label = allowed_label(label)
+    if label in UNKEPT_LABELS:
+        return f"MATCH (n:{label}) RETURN collect(id(n)) AS internal, collect(n.id) AS ids"
+    values = ", ".join(f"n.{name}" for name in node_row_keys(label) if name != "label")
+    return f"MATCH (n:{label}) RETURN collect(id(n)) AS internal, collect([{values}]) AS rows"
+
+
+def ends_query(rel_type: str) -> str:
+    """Every relationship of ``rel_type`` as one record: the internal ids of its sources and of its targets."""
+    return f"MATCH (a)-[:{allowed_rel_type(rel_type)}]->(b) RETURN collect(id(a)) AS sources, collect(id(b)) AS targets"
+
+
+def read_graph(run_one: RunOne, *, cancelled: Callable[[], bool] = lambda: False) -> RawGraph:
+    """Read every node of the model's labels and every relationship of its types (see the module docstring)."""
+    started = time.perf_counter()
+    raw = RawGraph()
+    for label in NODE_MODELS:
+        if cancelled():
+            return raw
+        internal, values = run_one(nodes_query(label))
+        raw.internal[label] = np.asarray(internal, dtype=np.int64)
+        if label in UNKEPT_LABELS:
+            raw.ids[label] = list(values)
+        else:
+            raw.rows[label] = _label_table(label, values)
+            raw.ids[label] = raw.rows[label].column("id").to_pylist()
+    for rel_type in REL_MODELS:
+        if cancelled():
+            return raw
+        sources, targets = run_one(ends_query(rel_type))
+        raw.ends[rel_type] = (np.asarray(sources, dtype=np.int64), np.asarray(targets, dtype=np.int64))
+    raw.read_s = time.perf_counter() - started
+    return raw
+
+
+def _label_table(label: str, rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """The rows of a label's nodes as the columns of :func:`graph.schema.node_row_keys`, with the offset column
+    :func:`graph.node_rows.build` takes; temporal values as Python's (as ``nodes_by_ids`` gives them)."""
+    names = [name for name in node_row_keys(label) if name != "label"]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    arrays: dict[str, Any] = {OFFSET_COLUMN: pa.array(np.arange(len(rows), dtype=np.int64))}
+    for name, column in zip(names, columns, strict=True):
+        plain = column if all(type(v) in _PLAIN for v in column) else [from_neo4j(v) for v in column]
+        arrays[name] = pa.array(plain)
+        if name == "id":
+            arrays["label"] = pa.array([label] * len(rows), type=pa.string())
+    return pa.table({name: arrays[name] for name in [OFFSET_COLUMN, *node_row_keys(label)]})
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False) -> GraphCopy | None:
+    """The :class:`GraphCopy` of what :func:`read_graph` read; ``None`` when cancelled or when an id is not ASCII
+    (see :func:`graph.topology.build`)."""
+    labels = tuple(label for label in NODE_MODELS if label in raw.internal)
+    types = tuple(rel_type for rel_type in REL_MODELS if rel_type in raw.ends)
+    if len(labels) < len(NODE_MODELS) or len(types) < len(REL_MODELS):
+        return None  # the read was cancelled
+    # Every node's internal id, sorted, with its label's position (its "table") and its position in the label.
+    internal = np.concatenate([raw.internal[label] for label in labels])
+    table = np.concatenate([np.full(len(raw.internal[label]), position, dtype=np.int64)
+                            for position, label in enumerate(labels)])
+    offset = np.concatenate([np.arange(len(raw.internal[label]), dtype=np.int64) for label in labels])
+    order = np.argsort(internal, kind="stable")
+    internal, table, offset = internal[order], table[order], offset[order]
+
+    def node_ids(label: str) -> pa.Table:
+        return pa.table({"offset": np.arange(len(raw.ids[label]), dtype=np.int64),
+                         "id": pa.array(raw.ids[label], type=pa.string())})
+
+    def rel_ends(rel_type: str) -> pa.Table:
+        return pa.table({"source": _end_struct(raw.ends[rel_type][0]), "target": _end_struct(raw.ends[rel_type][1])})
+
+    def _end_struct(ends: np.ndarray) -> pa.StructArray:
+        at = np.minimum(np.searchsorted(internal, ends), max(len(internal) - 1, 0))
+        known = internal[at] == ends if len(internal) else np.zeros(len(ends), dtype=bool)
+        # A node of no model label gets a table number beyond ours: build() leaves its relationships out.
+        tables = np.where(known, table[at] if len(internal) else 0, len(labels))
+        return pa.StructArray.from_arrays([pa.array(np.where(known, offset[at] if len(internal) else 0, 0)),
+                                           pa.array(tables)], names=["offset", "table"])
+
+    topology = build(labels, types, {label: position for position, label in enumerate(labels)}, node_ids, rel_ends,
+                     cancelled=cancelled)
+    if topology is None:
+        return None
+    rows = build_node_rows(labels, lambda label, _columns: raw.rows[label], cancelled=cancelled)
+    if rows is None:
+        return None
+    return GraphCopy(topology, rows)
+
+
+def copy_summary(copy: GraphCopy) -> dict[str, Any]:
+    """Sizes and build times, for ``describe()`` and the logs."""
+    return {**topology_summary(copy.topology), "node_rows": node_rows_summary(copy.rows)}

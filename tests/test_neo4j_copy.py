@@ -1,0 +1,163 @@
+"""A Neo4j database's relationships and node properties in memory (graph/neo4j_copy.py), kept while no transaction
+has committed since they were read (graph/committed.py): the same arrays and rows as a served LadybugDB database
+keeps of the same data, used only while current, and walks and paths over them that take no step in queries.
+
+The walks' and paths' answers over the copy are checked against the other engines, networkx and oracles in
+tests/test_neighbors.py, tests/test_paths.py, tests/test_catalog.py and tests/test_security.py (the
+``neo4j-topology`` cases of ``reference_walker``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+
+from graph.ladybug_engine import LadybugEngine
+from graph.model import NODE_MODELS, REL_MODELS
+from graph.neo4j_copy import build_copy, ends_query, nodes_query, read_graph
+from graph.neo4j_engine import Neo4jEngine
+from graph.node_rows import UNKEPT_LABELS
+from graph.schema import node_row_keys
+from graph.topology import Topology
+from queries import answers, catalog
+from queries.answers import nodes_of_indices, nodes_of_labels
+from queries.catalog import run_catalog
+
+
+def nodes_and_relationships(topology: Topology) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """Every node as (id, label) and every relationship as (source id, target id, type), sorted: what a topology
+    holds, whatever its indices."""
+    nodes = [i for i in range(len(topology.ids)) if topology.label_of[i] >= 0]
+    relationships = [topology.relationship(row, node) for node in nodes
+                     for row in range(int(topology.starts[node]), int(topology.starts[node + 1]))
+                     if topology.outgoing[row]]
+    return sorted(zip(topology.ids_of(nodes), topology.label_names(nodes), strict=True)), sorted(relationships)
+
+
+def test_the_copy_holds_what_a_served_embedded_database_holds(reference_neo4j_topology: Neo4jEngine,
+                                                               reference_topology: LadybugEngine) -> None:
+    on_neo4j, on_embedded = reference_neo4j_topology.topology(), reference_topology.topology()
+    assert on_neo4j is not None and on_embedded is not None
+    nodes, relationships = nodes_and_relationships(on_neo4j)
+    assert (nodes, relationships) == nodes_and_relationships(on_embedded)
+    assert len(nodes) == sum(reference_neo4j_topology.node_counts().values())
+    assert len(relationships) == sum(reference_neo4j_topology.rel_counts().values()) == on_neo4j.relationship_count
+    rows = reference_neo4j_topology.node_rows()
+    assert rows is not None and not UNKEPT_LABELS & set(rows.labels)
+    assert rows.count == len(nodes) - sum(1 for _, label in nodes if label in UNKEPT_LABELS)
+    described = reference_neo4j_topology.describe()["topology"]
+    assert described["ready"] and described["nodes"] == len(nodes) and described["node_rows"]["nodes"] == rows.count
+
+
+def test_node_rows_of_the_copy_are_the_rows_of_the_query(reference_neo4j_topology: Neo4jEngine) -> None:
+    """Every node read from the copy reads as nodes_by_ids reads it on Neo4j: the same keys, values and types (dates
+    as datetime.date), the keys in the order of LadybugDB's rows (Neo4j's maps have none); members come from the
+    database."""
+    topology = reference_neo4j_topology.topology()
+    assert topology is not None
+    indices = [i for i in range(len(topology.ids)) if topology.label_of[i] >= 0]
+    by_label: dict[str, list[str]] = {}
+    for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
+        by_label.setdefault(label, []).append(node_id)
+    from_memory = nodes_of_indices(reference_neo4j_topology, topology, indices)
+    from_queries = nodes_of_labels(reference_neo4j_topology, by_label)
+    assert len(from_memory) == len(indices)
+    assert ({k: {name: (type(value), value) for name, value in v.items()} for k, v in from_memory.items()}
+            == {k: {name: (type(value), value) for name, value in v.items()} for k, v in from_queries.items()})
+    assert all(list(row) == [name for name in node_row_keys(row["label"]) if name in row]
+               for node_id, row in from_memory.items() if row["label"] not in UNKEPT_LABELS)  # as LadybugDB orders them
+    assert any(type(value).__name__ == "date" for row in from_memory.values() for value in row.values())
+
+
+def test_walks_and_paths_over_the_copy_take_no_step_in_queries(reference_neo4j_topology: Neo4jEngine,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = catalog.run_catalog
+
+    def spy(engine: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(name)
+        return real(engine, name, *args, **kwargs)
+
+    monkeypatch.setattr(answers, "run_catalog", spy)
+    center = run_catalog(reference_neo4j_topology, "entity_by_id", {"id": "org-mb-01"})[0]["n"]
+    hood = answers.neighbors(reference_neo4j_topology, center, depth=2, limit=50)
+    assert len(hood.nodes) == 51 and hood.truncated
+    assert asked == ["nodes_by_any_ids"]  # the members only, in one query
+    asked.clear()
+    path = answers.shortest_path(reference_neo4j_topology, "htg-01", "org-luohu")
+    assert path is not None and path["length"] >= 2 and asked == []
+
+
+def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4j_uri: str) -> None:
+    """Another writer links a new compound to a community: the copy is no longer the database's, so walks and
+    paths ask the database, and find it. Removing it commits again: the copy read before is still not used."""
+    served = Neo4jEngine(neo4j_uri, topology=True)
+    try:
+        served.prepare_topology(wait=True)
+        kept = served.topology()
+        assert kept is not None and served.topology() is kept  # nothing committed: the same copy
+        community = run_catalog(served, "entity_by_id", {"id": "440303002003"})[0]["n"]
+        before = answers.neighbors(served, community, depth=1, limit=5000)
+        reference_neo4j.write("MATCH (c:Community {id: '440303002003'}) "
+                              "CREATE (:Compound:Entity {id: 'cmp-copy-test', name: '拷贝测试花园', scope: 'test'})"
+                              "-[:LOCATED_IN]->(c)")
+        try:
+            assert served.topology() is None and served.node_rows() is None
+            after = answers.neighbors(served, community, depth=1, limit=5000)
+            assert [n["id"] for n in after.nodes] == sorted([n["id"] for n in before.nodes] + ["cmp-copy-test"],
+                                                            key=lambda i: (i != community["id"], i))
+            path = answers.shortest_path(served, "cmp-copy-test", "org-luohu")
+            assert path is not None and path["nodes"][1]["id"] == "440303002003"
+        finally:
+            reference_neo4j.write("MATCH (n:Compound {id: 'cmp-copy-test'}) DETACH DELETE n")
+        assert served.topology() is None
+        assert answers.shortest_path(served, "cmp-copy-test", "org-luohu") is None
+        assert served.describe()["topology"]["ready"] is False  # the stale copy is let go
+    finally:
+        served.close()
+
+
+def test_rows_of_another_copy_are_not_used(reference_neo4j_topology: Neo4jEngine, reference_topology: LadybugEngine,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A topology and node rows of two different copies (a copy replaced between a walk's two asks) would put
+    other nodes' properties at the walk's indices: the ids are checked, and the nodes read from the database."""
+    topology = reference_neo4j_topology.topology()
+    assert topology is not None
+    monkeypatch.setattr(reference_neo4j_topology, "node_rows", reference_topology.node_rows)  # other offsets
+    indices = [int(i) for i in np.flatnonzero(topology.label_of >= 0)]
+    by_label: dict[str, list[str]] = {}
+    for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
+        by_label.setdefault(label, []).append(node_id)
+    assert nodes_of_indices(reference_neo4j_topology, topology, indices) == nodes_of_labels(reference_neo4j_topology,
+                                                                                            by_label)
+
+
+def test_the_copy_leaves_out_what_is_not_of_the_model_and_stops_when_cancelled() -> None:
+    """Built from what the queries answer: a relationship to a node of no model label is left out, as the walks
+    leave such nodes out; a read cancelled half-way builds nothing."""
+    def row(label: str, **values: Any) -> list[Any]:
+        return [values.get(name) for name in node_row_keys(label) if name != "label"]
+
+    answers_by_query: dict[str, list[Any]] = {nodes_query(label): [[], []] for label in NODE_MODELS}
+    answers_by_query |= {ends_query(rel_type): [[], []] for rel_type in REL_MODELS}
+    answers_by_query[nodes_query("District")] = [[7], [row("District", id="440303", name="罗湖区")]]
+    answers_by_query[nodes_query("Community")] = [[3], [row("Community", id="440303002003", name="黄贝岭社区",
+                                                            valid_from=dt.date(2016, 7, 31))]]
+    answers_by_query[ends_query("PART_OF")] = [[3, 3], [7, 99]]  # 99: a node of no model label (a roll-up node)
+
+    def run_one(query: str) -> list[Any]:
+        return answers_by_query[query]
+
+    copy = build_copy(read_graph(run_one))
+    assert copy is not None
+    nodes, relationships = nodes_and_relationships(copy.topology)
+    assert nodes == [("440303", "District"), ("440303002003", "Community")]
+    assert relationships == [("440303002003", "440303", "PART_OF")]
+    assert copy.rows.rows("Community", [0]) == [{"id": "440303002003", "label": "Community", "name": "黄贝岭社区",
+                                                 "valid_from": dt.date(2016, 7, 31)}]
+
+    calls: list[str] = []
+    half = read_graph(lambda query: calls.append(query) or run_one(query), cancelled=lambda: len(calls) >= 3)
+    assert len(calls) == 3 and build_copy(half) is None
