@@ -141,6 +141,9 @@ class GuardedEngine(GraphEngine):
     def node_rows(self) -> NodeRows | None:
         return self.inner.node_rows()  # never a member's (graph.node_rows.UNKEPT_LABELS): nothing to redact or audit
 
+    def node_rows_with(self, topology: Topology) -> NodeRows | None:
+        return self.inner.node_rows_with(topology)  # the same rows: never a member's
+
     def close(self) -> None:
         self.inner.close()
 

@@ -431,8 +431,9 @@ def _settings(engine: str, where: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 
 def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOUT_S, topology: bool = True) -> Any:
-    """The engine as ``serve`` opens it (the embedded one read-only, with its relationships in memory unless
-    ``topology`` is false), on a database that has every index and roll-up the current code expects."""
+    """The engine as ``serve`` opens it (the embedded one read-only, with its relationships in memory; Neo4j with its
+    search names and its copy of the graph in memory; neither unless ``topology``), on a database that has every
+    index and roll-up the current code expects."""
     if engine == "embedded":
         from graph.ladybug_engine import LadybugEngine
 
@@ -445,10 +446,10 @@ def _open(engine: str, where: dict[str, Any], *, timeout_s: float = QUERY_TIMEOU
         return served
     from graph.neo4j_engine import Neo4jEngine
 
-    neo = Neo4jEngine(where["uri"], timeout_s=timeout_s, search_names=topology)
+    neo = Neo4jEngine(where["uri"], timeout_s=timeout_s, search_names=topology, topology=topology)
     neo.create_schema()  # indexes added since the database was loaded (and waits for them)
     _ensure_rollup(neo)
-    neo.prepare_topology(wait=True)  # the search names in memory, as serve reads them once started
+    neo.prepare_topology(wait=True)  # what it keeps in memory, as serve reads it once started (graph/committed.py)
     return neo
 
 

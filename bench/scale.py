@@ -13,9 +13,9 @@ Prints, per engine, the load figures per scale (rows, load time, rows/s, loader 
 and a table of every query's median at each scale with its growth exponent: the slope of
 log(time) against log(scale) from the smallest to the largest scale (1 = linear, 0 = flat). Targets
 (issue #8, at scale 100): coverage summaries < 300 ms; lookups and neighbor steps < 20 ms.
-The lookups as the API answers them (``served``) run on the engine as ``serve`` opens it; on LadybugDB that is
-read-only with every relationship in memory (graph/topology.py), and the same lookups are timed again on an engine
-without it (``served_by_queries``, walks and paths in queries), with the ratio.
+The lookups as the API answers them (``served``) run on the engine as ``serve`` opens it, with every relationship
+in memory (LadybugDB read-only, graph/topology.py; Neo4j's copy, graph/neo4j_copy.py), and the same lookups are
+timed again on an engine without it (``served_by_queries``, walks and paths in queries), with the ratio.
 With ``--plot`` a log-log chart of every query (one panel per engine) is saved as PNG.
 Raw figures go to ``data/bench/results/scale-*.json``.
 """
@@ -174,13 +174,12 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
             result["served"] = time_served(engine, args.repeat)
             for name, timing in result["served"].items():
                 _log(f"  served: {name:50s} {timing['p50_ms']:8.1f} ms")
-            if engine_kind == "embedded":
-                result["topology"] = engine.describe().get("topology")
-                _log(f"  in-memory topology: {result['topology']}")
-                result["served_by_queries"] = _served_by_queries(where, args.repeat)
-                for name, timing in result["served_by_queries"].items():
-                    ratio = timing["p50_ms"] / result["served"][name]["p50_ms"]
-                    _log(f"  by queries: {name:46s} {timing['p50_ms']:8.1f} ms ({ratio:.1f}x the served time)")
+            result["topology"] = engine.describe().get("topology")
+            _log(f"  in memory: {result['topology']}")
+            result["served_by_queries"] = _served_by_queries(engine_kind, where, args.repeat)
+            for name, timing in result["served_by_queries"].items():
+                ratio = timing["p50_ms"] / result["served"][name]["p50_ms"]
+                _log(f"  by queries: {name:46s} {timing['p50_ms']:8.1f} ms ({ratio:.1f}x the served time)")
             result["loadavg_after"] = loadavg()
         finally:
             engine.close()
@@ -189,10 +188,11 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
     return result
 
 
-def _served_by_queries(where: dict[str, Any], repeat: int) -> dict[str, dict[str, Any]]:
-    """The baseline of the same run: the served lookups on an embedded engine without the in-memory topology,
-    whose walks and paths take every step in queries (as before graph/topology.py, or while it is built)."""
-    engine = _open("embedded", where, timeout_s=QUERY_TIMEOUT_S, topology=False)
+def _served_by_queries(engine_kind: str, where: dict[str, Any], repeat: int) -> dict[str, dict[str, Any]]:
+    """The baseline of the same run: the served lookups on an engine without the relationships in memory, whose
+    walks and paths take every step in queries (as before graph/topology.py and graph/neo4j_copy.py, or while
+    they are read)."""
+    engine = _open(engine_kind, where, timeout_s=QUERY_TIMEOUT_S, topology=False)
     try:
         return time_served(engine, repeat)
     finally:

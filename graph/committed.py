@@ -87,6 +87,12 @@ class CommittedCopy(Generic[Raw, Kept]):
         self.start()
         return None
 
+    def held(self) -> Kept | None:
+        """The copy held now, current or not, without asking for the bookmark: only for what belongs with a copy
+        :meth:`current` gave out (the node rows of a topology)."""
+        kept = self._kept
+        return kept[0] if kept is not None else None
+
     def summary(self) -> dict[str, Any] | None:
         """Sizes and build time of the copy in memory (``None`` before one was kept), for ``describe()``."""
         kept = self._kept

@@ -80,6 +80,11 @@ class GraphEngine(ABC):
         else ``None``."""
         return None
 
+    def node_rows_with(self, topology: Topology) -> NodeRows | None:
+        """The node rows that belong with ``topology`` (one this engine gave out): read from the same database
+        state. By default :meth:`node_rows`, which on an engine that keeps both as a snapshot is that."""
+        return self.node_rows()
+
     def query_type(self, query: str, params: Mapping[str, Any] | None = None) -> str | None:
         """What the engine's planner says ``query`` does (``r`` for read only), without running it;
         ``None`` when the engine cannot tell (LadybugDB)."""

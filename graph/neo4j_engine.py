@@ -203,6 +203,13 @@ class Neo4jEngine(GraphEngine):
         copy = self._graph.current() if self._graph is not None else None
         return copy.rows if copy is not None else None
 
+    def node_rows_with(self, topology: Topology) -> NodeRows | None:
+        """The rows of the copy ``topology`` came from, while that copy is still the one held, without asking for
+        the bookmark again: ``topology()`` asked, and rows of the same copy show the database as it was then, as
+        the walk over ``topology`` does. ``None`` once another copy replaced it (the caller reads the nodes)."""
+        held = self._graph.held() if self._graph is not None else None
+        return held.rows if held is not None and held.topology is topology else None
+
     def name_index(self) -> NameIndex | None:
         """The searchable names in memory when they are the database's as it is now (one round trip to ask),
         else ``None``: the search then runs its queries, and a new copy is read in the background."""

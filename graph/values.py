@@ -73,10 +73,10 @@ def from_neo4j(value: Any) -> Any:
         return value.to_native()
     if isinstance(value, duration):
         return str(value)
-    if isinstance(value, dict):
-        return {k: from_neo4j(v) for k, v in value.items()}
+    if isinstance(value, dict):  # plain values kept without a call: 500 nodes of 12 properties are 6,000 values
+        return {k: v if type(v) in _AS_IS else from_neo4j(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [from_neo4j(v) for v in value]
+        return [v if type(v) in _AS_IS else from_neo4j(v) for v in value]
     return value
 
 

@@ -328,7 +328,7 @@ def nodes_at(engine: GraphEngine, topology: Topology, distance: Mapping[int, int
 def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]) -> dict[str, dict[str, Any]]:
     """:func:`nodes_of_labels` for nodes of ``topology`` by index: their ids and labels are known there. Where the
     engine keeps its nodes' properties in memory (:mod:`graph.node_rows`, members never) they are read there."""
-    kept = engine.node_rows()
+    kept = engine.node_rows_with(topology)
     base = {label: int(topology.bases[position]) for position, label in enumerate(topology.labels)
             if kept is not None and label in kept.tables and topology.bases is not None}
     by_label: dict[str, list[str]] = {}

@@ -12,13 +12,14 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from graph.ladybug_engine import LadybugEngine
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_copy import build_copy, ends_query, nodes_query, read_graph
 from graph.neo4j_engine import Neo4jEngine
-from graph.node_rows import UNKEPT_LABELS
+from graph.node_rows import UNKEPT_LABELS, NodeRows
 from graph.schema import node_row_keys
 from graph.topology import Topology
 from queries import answers, catalog
@@ -80,14 +81,18 @@ def test_walks_and_paths_over_the_copy_take_no_step_in_queries(reference_neo4j_t
         asked.append(name)
         return real(engine, name, *args, **kwargs)
 
-    monkeypatch.setattr(answers, "run_catalog", spy)
     center = run_catalog(reference_neo4j_topology, "entity_by_id", {"id": "org-mb-01"})[0]["n"]
+    monkeypatch.setattr(answers, "run_catalog", spy)
+    bookmarks: list[str] = []
+    ask = reference_neo4j_topology._bookmark_now
+    monkeypatch.setattr(reference_neo4j_topology, "_bookmark_now", lambda: bookmarks.append(ask()) or bookmarks[-1])
     hood = answers.neighbors(reference_neo4j_topology, center, depth=2, limit=50)
     assert len(hood.nodes) == 51 and hood.truncated
     assert asked == ["nodes_by_any_ids"]  # the members only, in one query
+    assert len(bookmarks) == 1  # one round trip asks whether the copy is current; its node rows go with it
     asked.clear()
     path = answers.shortest_path(reference_neo4j_topology, "htg-01", "org-luohu")
-    assert path is not None and path["length"] >= 2 and asked == []
+    assert path is not None and path["length"] >= 2 and asked == [] and len(bookmarks) == 2
 
 
 def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4j_uri: str) -> None:
@@ -98,6 +103,7 @@ def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4
         served.prepare_topology(wait=True)
         kept = served.topology()
         assert kept is not None and served.topology() is kept  # nothing committed: the same copy
+        assert served.node_rows_with(kept) is served.node_rows() is not None
         community = run_catalog(served, "entity_by_id", {"id": "440303002003"})[0]["n"]
         before = answers.neighbors(served, community, depth=1, limit=5000)
         reference_neo4j.write("MATCH (c:Community {id: '440303002003'}) "
@@ -105,6 +111,7 @@ def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4
                               "-[:LOCATED_IN]->(c)")
         try:
             assert served.topology() is None and served.node_rows() is None
+            assert served.node_rows_with(kept) is None  # the stale copy's rows go with nothing any more
             after = answers.neighbors(served, community, depth=1, limit=5000)
             assert [n["id"] for n in after.nodes] == sorted([n["id"] for n in before.nodes] + ["cmp-copy-test"],
                                                             key=lambda i: (i != community["id"], i))
@@ -125,13 +132,21 @@ def test_rows_of_another_copy_are_not_used(reference_neo4j_topology: Neo4jEngine
     other nodes' properties at the walk's indices: the ids are checked, and the nodes read from the database."""
     topology = reference_neo4j_topology.topology()
     assert topology is not None
-    monkeypatch.setattr(reference_neo4j_topology, "node_rows", reference_topology.node_rows)  # other offsets
+    held = reference_neo4j_topology.node_rows()
+    assert held is not None  # the same nodes, each label's in reverse: another node at every offset but the middle one
+    other = NodeRows({label: table.take(pa.array(np.arange(table.num_rows)[::-1])) for label, table in held.tables.items()},
+                     held.row_of_offset)
+    monkeypatch.setattr(reference_neo4j_topology, "node_rows_with", lambda _topology: other)
+    asked: list[str] = []
+    real = answers.nodes_of_labels
+    monkeypatch.setattr(answers, "nodes_of_labels", lambda engine, by_label: asked.extend(by_label) or real(engine, by_label))
     indices = [int(i) for i in np.flatnonzero(topology.label_of >= 0)]
     by_label: dict[str, list[str]] = {}
     for node_id, label in zip(topology.ids_of(indices), topology.label_names(indices), strict=True):
         by_label.setdefault(label, []).append(node_id)
-    assert nodes_of_indices(reference_neo4j_topology, topology, indices) == nodes_of_labels(reference_neo4j_topology,
-                                                                                            by_label)
+    assert nodes_of_indices(reference_neo4j_topology, topology, indices) == real(reference_neo4j_topology, by_label)
+    # Every label read from the database but those of one node (the same node reversed).
+    assert set(asked) == {label for label, ids in by_label.items() if len(ids) > 1} and "Compound" in asked
 
 
 def test_the_copy_leaves_out_what_is_not_of_the_model_and_stops_when_cancelled() -> None:

@@ -25,7 +25,8 @@ class NodeRowsStatus(BaseModel):
 
 
 class TopologyStatus(BaseModel):
-    """The embedded engine's relationships in memory (graph/topology.py), which walks and paths use once ready."""
+    """The relationships in memory (graph/topology.py; on Neo4j graph/neo4j_copy.py), which walks and paths use
+    once ready (on Neo4j: while no transaction has committed since they were read)."""
 
     ready: bool = Field(examples=[True])
     building: bool = Field(False, description="being built in the background (walks and paths use queries meanwhile)")
@@ -45,11 +46,13 @@ class Health(BaseModel):
     version: str = Field(examples=[__version__])
     nodes: dict[str, int] = Field(description="node count per label", examples=[{"Compound": 929}])
     total_nodes: int = Field(examples=[20000])
-    topology: TopologyStatus | None = Field(None, description="the embedded engine served read-only: its relationships "
-                                            "in memory for neighborhoods and paths; null where none is kept (Neo4j, a "
-                                            "writable database, ORGGRAPH_EMBEDDED_TOPOLOGY=false)")
+    topology: TopologyStatus | None = Field(None, description="as served: the relationships in memory for "
+                                            "neighborhoods and paths (on Neo4j the copy held, used while no transaction "
+                                            "has committed since it was read, graph/committed.py); null where none "
+                                            "is kept (a writable database, ORGGRAPH_EMBEDDED_TOPOLOGY=false, "
+                                            "ORGGRAPH_NEO4J_TOPOLOGY=false)")
     search_names: SearchNamesStatus | None = Field(None, description="Neo4j, served: the searchable names in memory "
-                                                   "(graph/committed_names.py), which the search uses while no "
+                                                   "(graph/committed.py), which the search uses while no "
                                                    "transaction has committed since they were read; null before the "
                                                    "first copy is read, on the embedded engine (see topology) and with "
                                                    "ORGGRAPH_NEO4J_SEARCH_NAMES=false")
