@@ -93,6 +93,18 @@ def test_walks_and_paths_over_the_copy_take_no_step_in_queries(reference_neo4j_t
     asked.clear()
     path = answers.shortest_path(reference_neo4j_topology, "htg-01", "org-luohu")
     assert path is not None and path["length"] >= 2 and asked == [] and len(bookmarks) == 2
+    # Depth 1: a hub is walked in memory, a small neighborhood is the one query (answers.SMALL_NEIGHBORHOOD, lowered
+    # here: at scale 1 no node has 100 relationships).
+    monkeypatch.setattr(answers, "SMALL_NEIGHBORHOOD", 20)
+    topology = reference_neo4j_topology.topology()
+    assert topology is not None
+    degrees = np.diff(topology.starts)
+    for index, walked in ((int(np.argmax(degrees)), True), (int(np.flatnonzero((degrees > 0) & (degrees < 10))[0]), False)):
+        asked.clear()
+        node = run_catalog(reference_neo4j_topology, "entity_by_id", {"id": topology.id_of(index)})[0]["n"]
+        answers.neighbors(reference_neo4j_topology, node, depth=1)
+        assert (degrees[index] > answers.SMALL_NEIGHBORHOOD) == walked
+        assert ("neighbors_hood" not in asked) == walked, (node["id"], asked)
 
 
 def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4j_uri: str) -> None:
