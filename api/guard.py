@@ -135,6 +135,9 @@ class GuardedEngine(GraphEngine):
     def topology(self) -> Topology | None:
         return self.inner.topology()
 
+    def held_topology(self) -> Topology | None:
+        return self.inner.held_topology()
+
     def name_index(self) -> NameIndex | None:
         return self.inner.name_index()  # names of searchable labels only: never a member's
 

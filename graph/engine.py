@@ -80,6 +80,11 @@ class GraphEngine(ABC):
         else ``None``."""
         return None
 
+    def held_topology(self) -> Topology | None:
+        """The topology held now, without asking whether it is still current (Neo4j's may not be): only to choose
+        how to answer (a node's degree), never as an answer. By default :meth:`topology`."""
+        return self.topology()
+
     def node_rows_with(self, topology: Topology) -> NodeRows | None:
         """The node rows that belong with ``topology`` (one this engine gave out): read from the same database
         state. By default :meth:`node_rows`, which on an engine that keeps both as a snapshot is that."""

@@ -203,6 +203,11 @@ class Neo4jEngine(GraphEngine):
         copy = self._graph.current() if self._graph is not None else None
         return copy.rows if copy is not None else None
 
+    def held_topology(self) -> Topology | None:
+        """The copy's topology held now, current or not, without a round trip (see :meth:`GraphEngine.held_topology`)."""
+        held = self._graph.held() if self._graph is not None else None
+        return held.topology if held is not None else None
+
     def node_rows_with(self, topology: Topology) -> NodeRows | None:
         """The rows of the copy ``topology`` came from, while that copy is still the one held, without asking for
         the bookmark again: ``topology()`` asked, and rows of the same copy show the database as it was then, as
