@@ -41,6 +41,8 @@ class GraphCopy:
 
     topology: Topology
     rows: NodeRows
+    read_s: float = 0.0
+    """Seconds the queries took (and the driver to decode their answers), before building."""
 
 
 @dataclass
@@ -147,9 +149,9 @@ def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False) -> 
     rows = build_node_rows(labels, lambda label, _columns: raw.rows[label], cancelled=cancelled)
     if rows is None:
         return None
-    return GraphCopy(topology, rows)
+    return GraphCopy(topology, rows, read_s=raw.read_s)
 
 
 def copy_summary(copy: GraphCopy) -> dict[str, Any]:
     """Sizes and build times, for ``describe()`` and the logs."""
-    return {**topology_summary(copy.topology), "node_rows": node_rows_summary(copy.rows)}
+    return {**topology_summary(copy.topology), "read_s": round(copy.read_s, 2), "node_rows": node_rows_summary(copy.rows)}

@@ -50,6 +50,7 @@ def test_the_copy_holds_what_a_served_embedded_database_holds(reference_neo4j_to
     assert rows.count == len(nodes) - sum(1 for _, label in nodes if label in UNKEPT_LABELS)
     described = reference_neo4j_topology.describe()["topology"]
     assert described["ready"] and described["nodes"] == len(nodes) and described["node_rows"]["nodes"] == rows.count
+    assert described["read_s"] > 0
 
 
 def test_node_rows_of_the_copy_are_the_rows_of_the_query(reference_neo4j_topology: Neo4jEngine) -> None:

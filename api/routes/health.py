@@ -34,6 +34,8 @@ class TopologyStatus(BaseModel):
     relationships: int | None = Field(None, examples=[31836])
     megabytes: float | None = Field(None, description="memory it holds", examples=[1.1])
     built_s: float | None = Field(None, description="seconds it took to build", examples=[0.25])
+    read_s: float | None = Field(None, description="Neo4j: seconds it took to read from the server, before building",
+                                 examples=[1.2])
     search_names: SearchNamesStatus | None = Field(None, description="the searchable names in memory, built with it "
                                                    "(graph/name_index.py), which the search uses once ready")
     node_rows: NodeRowsStatus | None = Field(None, description="the nodes' properties in memory, members never, built "
