@@ -6,9 +6,8 @@ a hub's neighborhood, a depth-2 walk or a shortest path, where the same steps in
 The copy is exact only while nothing commits; :class:`graph.committed.CommittedCopy` keeps it with its bookmark
 and gives it out only while the bookmark is still the database's.
 
-How it is read: one query per label and one per relationship type, each answering a few records of long lists
-(the driver decodes a long list natively, where each record costs it tens of microseconds of Python), slices of
-``CHUNK`` elements so that no more than one slice is held as Python objects at a time. Nodes are
+How it is read: one query per label and one per relationship type, each answering one record of lists (the
+driver decodes a long list natively, where each record costs it tens of microseconds of Python). Nodes are
 matched with their relationships' ends by the server's internal node ids (``id(n)``), valid within one copy
 (an id freed by a delete may be reused later, and then the bookmark has moved on). A node's index is its label's
 base plus its position in the label's list, which is also its row in :class:`graph.node_rows.NodeRows`.
@@ -17,7 +16,7 @@ base plus its position in the label's list, which is also its row in :class:`gra
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +31,8 @@ from graph.schema import node_row_keys
 from graph.topology import Topology, build, topology_summary
 from graph.values import from_neo4j
 
-RunChunks = Callable[[str, dict[str, Any]], Iterable[Sequence[Any]]]
-"""Runs a read query with parameters and yields each record's values as it arrives."""
-CHUNK = 100_000
-"""Elements per record: the server collects a label or type whole, then sends it in slices, so that the driver
-decodes (and this process holds as Python objects) one slice at a time, not a million ids at once."""
+RunOne = Callable[[str], Sequence[Any]]
+"""Runs a read query that answers exactly one record, and returns that record's values."""
 
 
 @dataclass(frozen=True)
@@ -61,54 +57,40 @@ class RawGraph:
     read_s: float = 0.0
 
 
-_IN_SLICES = ("WITH {first} AS first, {second} AS second\nUNWIND range(0, size(first) - 1, $chunk) AS at\n"
-              "RETURN first[at..at + $chunk] AS first, second[at..at + $chunk] AS second")
-
-
 def nodes_query(label: str) -> str:
-    """Every node of ``label``, in slices of ``$chunk``: its internal ids, and either its ids only (members) or its
-    rows (:func:`graph.schema.node_row_keys` without ``label``, nulls kept in place)."""
+    """Every node of ``label`` as one record: its internal ids, and either its ids only (members) or its rows
+    (:func:`graph.schema.node_row_keys` without ``label``, nulls kept in place)."""
     label = allowed_label(label)
     if label in UNKEPT_LABELS:
-        return f"MATCH (n:{label})\n" + _IN_SLICES.format(first="collect(id(n))", second="collect(n.id)")
+        return f"MATCH (n:{label}) RETURN collect(id(n)) AS internal, collect(n.id) AS ids"
     values = ", ".join(f"n.{name}" for name in node_row_keys(label) if name != "label")
-    return f"MATCH (n:{label})\n" + _IN_SLICES.format(first="collect(id(n))", second=f"collect([{values}])")
+    return f"MATCH (n:{label}) RETURN collect(id(n)) AS internal, collect([{values}]) AS rows"
 
 
 def ends_query(rel_type: str) -> str:
-    """Every relationship of ``rel_type``, in slices of ``$chunk``: the internal ids of its sources and targets."""
-    return (f"MATCH (a)-[:{allowed_rel_type(rel_type)}]->(b)\n"
-            + _IN_SLICES.format(first="collect(id(a))", second="collect(id(b))"))
+    """Every relationship of ``rel_type`` as one record: the internal ids of its sources and of its targets."""
+    return f"MATCH (a)-[:{allowed_rel_type(rel_type)}]->(b) RETURN collect(id(a)) AS sources, collect(id(b)) AS targets"
 
 
-def read_graph(run: RunChunks, *, cancelled: Callable[[], bool] = lambda: False, chunk: int = CHUNK) -> RawGraph:
+def read_graph(run_one: RunOne, *, cancelled: Callable[[], bool] = lambda: False) -> RawGraph:
     """Read every node of the model's labels and every relationship of its types (see the module docstring)."""
     started = time.perf_counter()
     raw = RawGraph()
     for label in NODE_MODELS:
         if cancelled():
             return raw
-        internal: list[np.ndarray] = []
-        values: list[Any] = []
-        for first, second in run(nodes_query(label), {"chunk": chunk}):
-            internal.append(np.asarray(first, dtype=np.int64))
-            values.extend(second)
-        raw.internal[label] = np.concatenate(internal) if internal else np.empty(0, dtype=np.int64)
+        internal, values = run_one(nodes_query(label))
+        raw.internal[label] = np.asarray(internal, dtype=np.int64)
         if label in UNKEPT_LABELS:
-            raw.ids[label] = values
+            raw.ids[label] = list(values)
         else:
             raw.rows[label] = _label_table(label, values)
             raw.ids[label] = raw.rows[label].column("id").to_pylist()
     for rel_type in REL_MODELS:
         if cancelled():
             return raw
-        sources: list[np.ndarray] = []
-        targets: list[np.ndarray] = []
-        for first, second in run(ends_query(rel_type), {"chunk": chunk}):
-            sources.append(np.asarray(first, dtype=np.int64))
-            targets.append(np.asarray(second, dtype=np.int64))
-        raw.ends[rel_type] = (np.concatenate(sources) if sources else np.empty(0, dtype=np.int64),
-                              np.concatenate(targets) if targets else np.empty(0, dtype=np.int64))
+        sources, targets = run_one(ends_query(rel_type))
+        raw.ends[rel_type] = (np.asarray(sources, dtype=np.int64), np.asarray(targets, dtype=np.int64))
     raw.read_s = time.perf_counter() - started
     return raw
 

@@ -35,7 +35,7 @@ from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.name_index import NameIndex, name_index_summary
 from graph.name_index import build as build_name_index
-from graph.neo4j_copy import CHUNK, GraphCopy, RawGraph, build_copy, copy_summary, read_graph
+from graph.neo4j_copy import GraphCopy, RawGraph, build_copy, copy_summary, read_graph
 from graph.node_rows import NodeRows
 from graph.schema import ENTITY_LABEL, SEARCHABLE_LABELS, GraphSchema, neo4j_ddl
 from graph.topology import Topology, topology_summary
@@ -180,17 +180,17 @@ class Neo4jEngine(GraphEngine):
             result = session.run(Query(_SEARCHABLE_NAMES, timeout=self.timeout_s * 10))  # type: ignore[arg-type,unused-ignore]
             return [(r[0], r[1], r[2], r[3]) for r in result]
 
-    def _read_graph(self, chunk: int = CHUNK) -> RawGraph:
+    def _read_graph(self) -> RawGraph:
         """Every relationship and node for :mod:`graph.neo4j_copy`, a query per label and per type in one READ
         session (notifications off: ``id()`` is deprecated in Neo4j 5 but still the cheapest handle on a node)."""
         with self._errors(), self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                                   bookmark_manager=self.bookmarks,
                                                   notifications_min_severity=NotificationMinimumSeverity.OFF) as session:
-            def run(query: str, params: dict[str, Any]) -> Iterator[list[Any]]:
-                for record in session.run(Query(query, timeout=self.timeout_s * 10), params):  # type: ignore[arg-type,unused-ignore]
-                    yield list(record.values())
+            def run_one(query: str) -> list[Any]:
+                record = session.run(Query(query, timeout=self.timeout_s * 10)).single(strict=True)  # type: ignore[arg-type,unused-ignore]
+                return list(record.values())
 
-            return read_graph(run, cancelled=lambda: self._closed, chunk=chunk)
+            return read_graph(run_one, cancelled=lambda: self._closed)
 
     def topology(self) -> Topology | None:
         """Every relationship in memory when the copy is the database as it is now (one round trip to ask), else
