@@ -156,7 +156,10 @@ def run_scale(engine_kind: str, scale: int, args: argparse.Namespace) -> dict[st
             result["speed_probe_ns"], result["cpu_pressure"], result["loadavg_before"] = speed_probe(), cpu_pressure(), loadavg()
             _log(f"{engine_kind}, scale {scale} (speed probe {result['speed_probe_ns']} ns, CPU pressure {result['cpu_pressure']}%):")
             result["warm_seconds"] = warm_up(engine, EXAMPLES, args.warm_seconds if engine_kind == "neo4j" else 0.0)
+            wanted = parse_list(args.queries) if args.queries else []
             for name, cases in ({} if args.served_only else EXAMPLES).items():
+                if wanted and not any(part in name for part in wanted):
+                    continue
                 if engine.dialect not in SPECS[name].served_on:
                     _log(f"  {name:38s} not served on {engine.dialect} (queries/specs.py): skipped")
                     continue
@@ -324,6 +327,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--neo4j-pagecache", default="2g")
     parser.add_argument("--served-only", action="store_true",
                         help="only the lookups as the API answers them: no catalog query, no coverage summary")
+    parser.add_argument("--queries", default="", help="only the catalog queries whose names contain one of these "
+                        "(comma-separated); the summaries and served lookups still run")
+    parser.add_argument("--neo4j-load", choices=("transactions", "admin"), default="transactions",
+                        help="how a Neo4j database not cached yet is loaded: the transactional loader, or "
+                             "`orggraph export --neo4j-admin` and neo4j-admin's import (for scales like 300)")
     args = parser.parse_args(argv)
     args.scales = [int(s) for s in parse_list(args.scales)]
     args.engines = parse_list(args.engines)
