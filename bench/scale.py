@@ -1,10 +1,12 @@
 """Scale benchmark: every catalog query at scales 1, 10 and 100 on both engines, and how each grows.
 
-``python -m bench.scale [--scales 1,10,100] [--engines embedded,neo4j] [--repeat 7] [--plot docs/scale.png]``
+``python -m bench.scale [--scales 1,10,100] [--engines embedded,neo4j] [--repeat 7] [--plot docs/scale.png]
+[--served-only] [--queries coverage_,neighbors_] [--neo4j-load transactions|admin]``
 
 For each engine and scale, the reference bundle is loaded into a database cached under
 ``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which
-records load time and peak memory), then every catalog query runs with each of its example parameter
+records load time and peak memory; with ``--neo4j-load admin`` a Neo4j store is built by ``orggraph export
+--neo4j-admin`` and neo4j-admin's import instead, then given its indexes and roll-up), then every catalog query runs with each of its example parameter
 sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported. On Neo4j the
 cheap examples first run untimed for ``--warm-seconds`` (60): a server that has just started is several times
 slower while its JIT compiles (docs/benchmarks.md, "Neo4j round trip").
