@@ -4,12 +4,12 @@
 [--served-only] [--queries coverage_,neighbors_] [--neo4j-load transactions|admin]``
 
 For each engine and scale, the reference bundle is loaded into a database cached under
-``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which
-records load time and peak memory; with ``--neo4j-load admin`` a Neo4j store is built by ``orggraph export
---neo4j-admin`` and neo4j-admin's import instead, then given its indexes and roll-up), then every catalog query runs with each of its example parameter
-sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported. On Neo4j the
-cheap examples first run untimed for ``--warm-seconds`` (60): a server that has just started is several times
-slower while its JIT compiles (docs/benchmarks.md, "Neo4j round trip").
+``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which records load
+time and peak memory; with ``--neo4j-load admin`` a Neo4j store is built by ``orggraph export --neo4j-admin`` and
+neo4j-admin's import instead, then given its indexes and roll-up), then every catalog query runs with each of its
+example parameter sets (``queries.examples``) ``--repeat`` times after one warm-up run; the median is reported. On
+Neo4j the cheap examples first run untimed for ``--warm-seconds`` (60): a server that has just started is several
+times slower while its JIT compiles (docs/benchmarks.md, "Neo4j round trip").
 
 Prints, per engine, the load figures per scale (rows, load time, rows/s, loader peak RSS, store size)
 and a table of every query's median at each scale with its growth exponent: the slope of

@@ -180,3 +180,23 @@ def test_driver_settings_are_checked_and_mapped(monkeypatch: pytest.MonkeyPatch)
     options = Settings(query_timeout_s=12).neo4j_driver_options()
     assert options == {"timeout_s": 12, "max_pool_size": 25, "connection_timeout_s": 15.0, "acquisition_timeout_s": 30.0,
                        "retry_s": 15.0, "max_connection_lifetime_s": 900.0}
+
+
+@pytest.mark.parametrize(("names", "topology"), [(True, True), (False, True), (True, False), (False, False)])
+def test_what_a_served_neo4j_engine_keeps_in_memory_follows_the_settings(monkeypatch: pytest.MonkeyPatch, names: bool,
+                                                                          topology: bool) -> None:
+    """ORGGRAPH_NEO4J_SEARCH_NAMES and ORGGRAPH_NEO4J_TOPOLOGY turn each copy on or off for ``serve`` (read_only);
+    an engine opened to write (the CLI, the loaders) keeps neither. No server is needed: nothing is read until
+    prepare_topology."""
+    monkeypatch.setenv("ORGGRAPH_NEO4J_SEARCH_NAMES", str(names).lower())
+    monkeypatch.setenv("ORGGRAPH_NEO4J_TOPOLOGY", str(topology).lower())
+    settings = Settings(engine="neo4j", neo4j_uri="bolt://127.0.0.1:1")
+    served, writer = settings.open_engine(read_only=True), settings.open_engine()
+    try:
+        assert ("search_names" in served.describe(), "topology" in served.describe()) == (names, topology)
+        assert "search_names" not in writer.describe() and "topology" not in writer.describe()
+        if topology:
+            assert served.describe()["topology"] == {"ready": False, "building": False}
+    finally:
+        served.close()
+        writer.close()
