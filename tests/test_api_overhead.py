@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -38,7 +38,7 @@ from graph.readonly import WriteRefusedError
 from tests.secure import secure_app, secure_settings
 
 HOT_ROUTES = ("/api/v1/entities/{id}", "/api/v1/entities/{id}/neighbors", "/api/v1/orgs/{id}/chain",
-              "/api/v1/orgs/{id}/subtree", "/api/v1/paths")
+              "/api/v1/orgs/{id}/subtree", "/api/v1/paths", "/api/v1/search")
 
 
 def _ids(engine: LadybugEngine) -> tuple[str, str]:
@@ -361,6 +361,22 @@ def _bodies(client: TestClient, requests: list[tuple[str, dict[str, str]]]) -> l
     return out
 
 
+def _sync_lookup_app() -> tuple[APIRoute, FastAPI]:
+    """An app serving a LookupRoute whose endpoint is a plain ``def``: FastAPI runs it in its thread pool, and the
+    fast path never serves it."""
+    from api.fastroute import LookupRoute
+
+    router = APIRouter(route_class=LookupRoute, dependencies=[requires(Role.viewer)])
+
+    @router.get("/sync")
+    def sync(request: Request) -> dict[str, str]:
+        return {}
+
+    app = FastAPI()
+    app.include_router(router)
+    return router.routes[0], app  # type: ignore[return-value]
+
+
 def test_fast_path_serves_the_lookups_as_fastapi_does(reference_embedded: LadybugEngine, tmp_path: Path) -> None:
     from api.fastroute import LookupRoute, plan_for
 
@@ -372,7 +388,9 @@ def test_fast_path_serves_the_lookups_as_fastapi_does(reference_embedded: Ladybu
         assert isinstance(routes[path], LookupRoute)
         plan = plan_for(routes[path], fastapi_app)
         assert plan is not None and [r.role for r in plan.requirements] == [Role.viewer], path
-    assert plan_for(routes["/api/v1/search"], fastapi_app) is None, "a sync route stays on FastAPI's handler"
+    sync_route, sync_app = _sync_lookup_app()
+    assert plan_for(sync_route, sync_app) is None, "a sync route stays on FastAPI's handler"
+    assert plan_for(routes["/api/v1/entities/{id}"], sync_app) is None, "a route the app does not serve has none"
     long_id = "x" * 65
     requests = [(path, app.headers(role)) for role in (*Role, None) for path in (
         f"/api/v1/entities/{member}", f"/api/v1/entities/{long_id}", "/api/v1/entities/no-such-entity",
@@ -380,7 +398,10 @@ def test_fast_path_serves_the_lookups_as_fastapi_does(reference_embedded: Ladybu
         f"/api/v1/entities/{branch}/neighbors?types=NoSuchLabel", f"/api/v1/orgs/{branch}/chain", f"/api/v1/orgs/{member}/chain",
         f"/api/v1/orgs/{branch}/subtree?depth=2", f"/api/v1/orgs/{branch}/subtree?depth=x",
         f"/api/v1/paths?source={member}&target={branch}", "/api/v1/paths?source=a",
-        f"/api/v1/paths?source={member}&target={branch}&max_length=0")]
+        f"/api/v1/paths?source={member}&target={branch}&max_length=0", "/api/v1/search?q=%E8%8A%B1%E5%9B%AD&limit=5&offset=2",
+        "/api/v1/search?q=HY&label=Compound&label=PartyOrg", "/api/v1/search?q=hy&label=NoSuchLabel",
+        "/api/v1/search?q=" + "x" * 51, "/api/v1/search", "/api/v1/search?q=%E8%8A%B1&format=csv&limit=7",
+        "/api/v1/search?q=%E8%8A%B1&format=pdf")]  # (an XLSX file holds the time it was written: not compared)
     requests.append((f"/api/v1/entities/{member}", {"X-API-Key": "og_0123456789_" + "0" * 64}))
     with app.client:
         fast = _bodies(app.client, requests)

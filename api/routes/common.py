@@ -57,8 +57,13 @@ async def answer(model: type[BaseModel], work: Callable[[], Any]) -> Response:
             raise ResponseValidationError(errors=exc.errors(include_url=False)) from None
         return Response(content=body, media_type="application/json")
 
+    return await in_worker(run)
+
+
+async def in_worker(work: Callable[[], Response]) -> Response:
+    """Run ``work``, which reads the engine and makes the response, in the app's worker pool (see :func:`answer`)."""
     ctx = current_context()
     if ctx is not None and ctx.workers is not None:
-        return await ctx.workers.run(run)
-    response: Response = await run_in_threadpool(run)
+        return await ctx.workers.run(work)
+    response: Response = await run_in_threadpool(work)
     return response

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import EngineDep, engine_of
+from api.deps import engine_of
 from api.export import DOWNLOADS, DownloadFormat, download, requested_limit
 from api.fastroute import LookupRoute
 from api.problems import NotFoundError
-from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget, answer
+from api.routes.common import Limit, Offset, PageOf, PathMaxLength, PathSource, PathTarget, answer, in_worker
 from graph.engine import GraphEngine
 from graph.schema import SEARCHABLE_LABELS
 from queries import answers
@@ -21,10 +21,9 @@ from queries.search import search as search_names
 from queries.search import search_rows
 
 router = APIRouter(tags=["entities"], route_class=LookupRoute)
-# The lookup routes (entity, neighbors, org chain and subtree, path) take the engine from the request
+# The lookup routes (entity, neighbors, org chain and subtree, path, search) take the engine from the request
 # (engine_of) rather than as EngineDep, and LookupRoute serves them without FastAPI's dependency solving
-# when it can do so the same way (api/fastroute.py; docs/benchmarks.md, "API overhead"). The sync search
-# route keeps EngineDep and FastAPI's own handler.
+# when it can do so the same way (api/fastroute.py; docs/benchmarks.md, "API overhead").
 
 EntityIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Graph-wide entity id.",
                                    examples=["org-luohu"])]
@@ -171,8 +170,7 @@ class SearchPage(PageOf):
 
 @router.get("/search", response_model=SearchPage, summary="Search entities by part of their name",
             responses={200: {"content": DOWNLOADS}})
-def search(
-    engine: EngineDep,
+async def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=50, description=(
         "Part of the name, e.g. 花园; or, in Latin letters, part of its pinyin initials: lhq finds 罗湖区."))],
@@ -180,17 +178,18 @@ def search(
     limit: Limit = 20,
     offset: Offset = 0,
     format: DownloadFormat = "json",
-) -> Any:
+) -> Response:
+    engine = engine_of(request)
     labels = [lbl for lbl in (label or SEARCHABLE) if lbl in SEARCHABLE]
-
-    def pager(skip: int, count: int) -> list[dict[str, Any]]:
-        return search_rows(engine, q, labels, count, skip)
-
     if format != "json":
-        # search_by_name pages itself (SKIP $offset LIMIT $limit), at most SEARCH_CHUNK_ROWS rows a query.
-        return download(format, pager, "search", offset=offset, limit=requested_limit(request, limit),
-                        chunk_rows=SEARCH_CHUNK_ROWS)
-    return search_names(engine, q, labels, limit, offset).as_dict()
+        def pager(skip: int, count: int) -> list[dict[str, Any]]:
+            return search_rows(engine, q, labels, count, skip)
+
+        # search_by_name pages itself (SKIP $offset LIMIT $limit), at most SEARCH_CHUNK_ROWS rows a query; the
+        # first chunk is read in a worker thread, before the 200 goes out.
+        return await in_worker(lambda: download(format, pager, "search", offset=offset,
+                                                limit=requested_limit(request, limit), chunk_rows=SEARCH_CHUNK_ROWS))
+    return await answer(SearchPage, lambda: search_names(engine, q, labels, limit, offset).as_dict())
 
 
 SEARCH_CHUNK_ROWS = 500
