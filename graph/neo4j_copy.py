@@ -51,7 +51,7 @@ class RawGraph:
     Arrow columns), per relationship type the internal ids of both ends."""
 
     internal: dict[str, np.ndarray] = field(default_factory=dict)
-    ids: dict[str, list[str]] = field(default_factory=dict)
+    ids: dict[str, pa.Array | pa.ChunkedArray] = field(default_factory=dict)
     rows: dict[str, pa.Table] = field(default_factory=dict)
     ends: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     read_s: float = 0.0
@@ -82,10 +82,10 @@ def read_graph(run_one: RunOne, *, cancelled: Callable[[], bool] = lambda: False
         internal, values = run_one(nodes_query(label))
         raw.internal[label] = np.asarray(internal, dtype=np.int64)
         if label in UNKEPT_LABELS:
-            raw.ids[label] = list(values)
+            raw.ids[label] = pa.array(values, type=pa.string())
         else:
             raw.rows[label] = _label_table(label, values)
-            raw.ids[label] = raw.rows[label].column("id").to_pylist()
+            raw.ids[label] = raw.rows[label].column("id")
     for rel_type in REL_MODELS:
         if cancelled():
             return raw
@@ -128,19 +128,20 @@ def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False) -> 
     internal, table, offset = internal[order], table[order], offset[order]
 
     def node_ids(label: str) -> pa.Table:
-        return pa.table({"offset": np.arange(len(raw.ids[label]), dtype=np.int64),
-                         "id": pa.array(raw.ids[label], type=pa.string())})
+        return pa.table({"offset": np.arange(len(raw.ids[label]), dtype=np.int64), "id": raw.ids[label]})
 
     def rel_ends(rel_type: str) -> pa.Table:
         return pa.table({"source": _end_struct(raw.ends[rel_type][0]), "target": _end_struct(raw.ends[rel_type][1])})
 
     def _end_struct(ends: np.ndarray) -> pa.StructArray:
-        at = np.minimum(np.searchsorted(internal, ends), max(len(internal) - 1, 0))
-        known = internal[at] == ends if len(internal) else np.zeros(len(ends), dtype=bool)
-        # A node of no model label gets a table number beyond ours: build() leaves its relationships out.
-        tables = np.where(known, table[at] if len(internal) else 0, len(labels))
-        return pa.StructArray.from_arrays([pa.array(np.where(known, offset[at] if len(internal) else 0, 0)),
-                                           pa.array(tables)], names=["offset", "table"])
+        """Internal ids as the ``{offset, table}`` ends :func:`graph.topology.build` takes. A node of no model label
+        gets a table number beyond ours, and build() leaves its relationships out."""
+        at = np.searchsorted(internal, ends)
+        known = at < len(internal)
+        known[known] = internal[at[known]] == ends[known]
+        offsets, tables = np.zeros(len(ends), dtype=np.int64), np.full(len(ends), len(labels), dtype=np.int64)
+        offsets[known], tables[known] = offset[at[known]], table[at[known]]
+        return pa.StructArray.from_arrays([pa.array(offsets), pa.array(tables)], names=["offset", "table"])
 
     topology = build(labels, types, {label: position for position, label in enumerate(labels)}, node_ids, rel_ends,
                      cancelled=cancelled)
