@@ -81,8 +81,15 @@ def _rel_with_props(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"source": props.pop("source"), "target": props.pop("target"), "props": props}
 
 
-def _names_summary(names: NameIndex) -> dict[str, Any]:
-    return name_index_summary(names) or {}
+def committed_names(last_commit: Callable[[], str], read: Callable[[], list[NameRow]], *,
+                    commit_around_read: Callable[[], str] | None = None, min_wait_s: float = 5.0,
+                    max_wait_s: float = 120.0) -> CommittedCopy[list[NameRow], NameIndex]:
+    """The search names as a served Neo4j engine keeps them (:mod:`graph.committed`): ``read`` gives every
+    searchable node's :data:`NameRow`, indexed by :func:`graph.name_index.build`."""
+    return CommittedCopy("search names", last_commit, read,
+                         lambda rows, cancelled: build_name_index(rows, cancelled=cancelled),
+                         lambda names: name_index_summary(names) or {}, commit_around_read=commit_around_read,
+                         min_wait_s=min_wait_s, max_wait_s=max_wait_s)
 
 
 class Neo4jEngine(GraphEngine):
@@ -149,9 +156,8 @@ class Neo4jEngine(GraphEngine):
         self._names: CommittedCopy[list[NameRow], NameIndex] | None = None
         self._graph: CommittedCopy[RawGraph, GraphCopy] | None = None
         if search_names:
-            self._names = CommittedCopy("search names", self.last_commit, self._searchable_names,
-                                        lambda rows, cancelled: build_name_index(rows, cancelled=cancelled),
-                                        _names_summary, commit_around_read=self._last_commit_once)
+            self._names = committed_names(self.last_commit, self._searchable_names,
+                                          commit_around_read=self._last_commit_once)
         if topology:
             self._graph = CommittedCopy("topology", self.last_commit, self._read_graph, build_copy, copy_summary,
                                         commit_around_read=self._last_commit_once)

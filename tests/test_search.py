@@ -10,18 +10,15 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from graph import name_index
-from graph.committed import CommittedCopy
 from graph.engine import GraphEngine
 from graph.initials import initials_term, name_initials
-from graph.name_index import NameIndex, name_index_summary
-from graph.name_index import build as build_names
-from graph.neo4j_engine import NameRow, Neo4jEngine
+from graph.neo4j_engine import Neo4jEngine, committed_names
 from graph.schema import NAME_BIGRAM_INDEX, SEARCHABLE_LABELS, expected_schema, ladybug_ddl, neo4j_ddl
 from queries.catalog import get_query, run_catalog, run_query
 from queries.search import bigram_phrase, page_params, search, search_rows
@@ -263,13 +260,6 @@ def test_neo4j_names_in_memory_are_used_only_until_a_commit(neo4j_names: Neo4jEn
         reference_neo4j.write("MATCH (n:Compound {id: 'cmp-initials-test'}) DETACH DELETE n")
     assert neo4j_names.name_index() is None
     assert search(neo4j_names, "拼音测试", ["Compound"], 20).total == 0
-
-
-def committed_names(last_commit: Callable[[], str], read: Callable[[], list[NameRow]], *, min_wait_s: float = 5.0,
-                    max_wait_s: float = 120.0) -> CommittedCopy[list[NameRow], NameIndex]:
-    """Names kept as the Neo4j engine keeps them, with a bookmark and a read of our own."""
-    return CommittedCopy("search names", last_commit, read, lambda rows, cancelled: build_names(rows, cancelled=cancelled),
-                         lambda names: name_index_summary(names) or {}, min_wait_s=min_wait_s, max_wait_s=max_wait_s)
 
 
 def test_names_read_while_the_database_changed_are_not_kept() -> None:
