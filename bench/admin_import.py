@@ -23,31 +23,36 @@ from typing import Any
 from bench.common import BENCH_DIR, bundle, describe_machine, dir_size, machine, md_table, parse_list, save_results
 
 
-def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Export and import one scale in a scratch directory under data/bench (removed unless ``--keep``)."""
+def export_and_import(root: Path, export_dir: Path, home: Path, *, max_off_heap: str = "1g",
+                      threads: int | None = None) -> dict[str, Any]:
+    """``orggraph export --neo4j-admin`` of the bundle ``root`` into ``export_dir``, then ``neo4j-admin database
+    import full`` into ``home`` (a fresh one), checked: the figures of both steps."""
     from graph.neo4j_local import import_full
     from loaders.neo4j_admin import export_for_neo4j_admin
 
+    started = time.perf_counter()
+    export = export_for_neo4j_admin(root, export_dir)
+    exported = time.perf_counter()
+    result = import_full(home, export.out_dir, max_off_heap=max_off_heap, threads=threads)
+    finished = time.perf_counter()
+    if (result.nodes, result.relationships) != (sum(export.nodes.values()), sum(export.relationships.values())):
+        raise AssertionError(f"{root}: neo4j-admin imported {result.nodes} nodes and {result.relationships} "
+                             f"relationships, the export holds {export.nodes} and {export.relationships}")
+    return {"rows": export.total_rows, "nodes": result.nodes, "relationships": result.relationships,
+            "validate_s": export.validate_seconds, "write_csv_s": export.write_seconds, "export_s": exported - started,
+            "import_s": finished - exported, "total_s": finished - started,
+            "export_mb": dir_size(export.out_dir) / 2**20}
+
+
+def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Export and import one scale in a scratch directory under data/bench (removed unless ``--keep``)."""
     root = bundle(scale)
     scratch = Path(tempfile.mkdtemp(prefix=f"admin-import-s{scale}-", dir=BENCH_DIR))
     try:
-        started = time.perf_counter()
-        export = export_for_neo4j_admin(root, scratch / "export")
-        exported = time.perf_counter()
-        result = import_full(scratch / "home", export.out_dir, max_off_heap=args.max_off_heap, threads=args.threads)
-        finished = time.perf_counter()
-        rows = export.total_rows
-        if (result.nodes, result.relationships) != (sum(export.nodes.values()), sum(export.relationships.values())):
-            raise AssertionError(f"scale {scale}: neo4j-admin imported {result.nodes} nodes and {result.relationships} "
-                                 f"relationships, the export holds {export.nodes} and {export.relationships}")
-        return {
-            "scale": scale, "rows": rows, "nodes": result.nodes, "relationships": result.relationships,
-            "validate_s": export.validate_seconds, "write_csv_s": export.write_seconds, "export_s": exported - started,
-            "import_s": finished - exported, "total_s": finished - started,
-            "export_mb": dir_size(export.out_dir) / 2**20,
-            "store_mb": dir_size(scratch / "home" / "data") / 2**20,
-            "loadavg_end": os.getloadavg(),
-        }
+        figures = export_and_import(root, scratch / "export", scratch / "home", max_off_heap=args.max_off_heap,
+                                    threads=args.threads)
+        return {"scale": scale, **figures, "store_mb": dir_size(scratch / "home" / "data") / 2**20,
+                "loadavg_end": os.getloadavg()}
     finally:
         if args.keep:
             print(f"kept {scratch}")

@@ -414,7 +414,9 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
         if imported is not None:
             started = time.perf_counter()
             _log("creating the constraints and indexes of the imported store, and its coverage roll-up ...")
-            with _engine_at(server.uri) as neo:
+            from graph.neo4j_engine import Neo4jEngine
+
+            with Neo4jEngine(server.uri, timeout_s=3600) as neo:
                 neo.create_schema()
                 _ensure_rollup(neo)
             imported["schema_and_rollup_s"] = time.perf_counter() - started
@@ -432,35 +434,17 @@ def _database(engine: str, scale: int, args: argparse.Namespace) -> Iterator[dic
 
 
 def _admin_import(root: Path, home: Path, scale: int) -> dict[str, Any]:
-    """Build the Neo4j store of ``root`` in ``home`` with neo4j-admin (``orggraph export --neo4j-admin``, then
-    ``database import full``): for scales whose transactional load takes too long. Returns the load figures."""
-    from graph.neo4j_local import import_full
-    from loaders.neo4j_admin import export_for_neo4j_admin
+    """Build the Neo4j store of ``root`` in ``home`` with neo4j-admin (``bench.admin_import.export_and_import``):
+    for scales whose transactional load takes too long. Returns the load figures."""
+    from bench.admin_import import export_and_import
 
     scratch = Path(tempfile.mkdtemp(prefix=f"export-s{scale}-", dir=BENCH_DIR))
     try:
-        _log(f"exporting scale {scale} for neo4j-admin ...")
-        started = time.perf_counter()
-        export = export_for_neo4j_admin(root, scratch / "export")
-        exported = time.perf_counter()
-        _log(f"importing {export.total_rows:,} rows with neo4j-admin ...")
-        result = import_full(home, export.out_dir)
-        return {"method": "neo4j-admin", "rows": export.total_rows, "export_s": exported - started,
-                "import_s": time.perf_counter() - exported, "seconds": time.perf_counter() - started,
-                "nodes": result.nodes, "relationships": result.relationships}
+        _log(f"exporting scale {scale} for neo4j-admin and importing it ...")
+        figures = export_and_import(root, scratch / "export", home)
+        return {"method": "neo4j-admin", **figures, "seconds": figures["total_s"]}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _engine_at(uri: str) -> Iterator[Any]:
-    from graph.neo4j_engine import Neo4jEngine
-
-    engine = Neo4jEngine(uri, timeout_s=3600)
-    try:
-        yield engine
-    finally:
-        engine.close()
 
 
 def _settings(engine: str, where: dict[str, Any], tmp: Path) -> dict[str, Any]:
