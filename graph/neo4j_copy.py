@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,11 @@ import pyarrow as pa
 
 from graph.cypher import allowed_label, allowed_rel_type
 from graph.model import NODE_MODELS, REL_MODELS
+from graph.name_index import NameIndex, name_index_summary
+from graph.name_index import build as build_name_index
 from graph.node_rows import OFFSET_COLUMN, UNKEPT_LABELS, NodeRows, node_rows_summary
 from graph.node_rows import build as build_node_rows
-from graph.schema import node_row_keys
+from graph.schema import SEARCHABLE_LABELS, node_row_keys
 from graph.topology import Topology, build, topology_summary
 from graph.values import from_neo4j
 
@@ -41,6 +44,8 @@ class GraphCopy:
 
     topology: Topology
     rows: NodeRows
+    names: NameIndex | None = None
+    """The searchable names, indexed from ``rows`` (when asked for): no second read of them."""
     read_s: float = 0.0
     """Seconds the queries took (and the driver to decode their answers), before building."""
 
@@ -112,9 +117,10 @@ def _label_table(label: str, rows: Sequence[Sequence[Any]]) -> pa.Table:
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False) -> GraphCopy | None:
-    """The :class:`GraphCopy` of what :func:`read_graph` read; ``None`` when cancelled or when an id is not ASCII
-    (see :func:`graph.topology.build`)."""
+def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False, *, names: bool = False
+               ) -> GraphCopy | None:
+    """The :class:`GraphCopy` of what :func:`read_graph` read, with the search names indexed from its rows when
+    ``names``; ``None`` when cancelled or when an id is not ASCII (see :func:`graph.topology.build`)."""
     labels = tuple(label for label in NODE_MODELS if label in raw.internal)
     types = tuple(rel_type for rel_type in REL_MODELS if rel_type in raw.ends)
     if len(labels) < len(NODE_MODELS) or len(types) < len(REL_MODELS):
@@ -150,9 +156,24 @@ def build_copy(raw: RawGraph, cancelled: Callable[[], bool] = lambda: False) -> 
     rows = build_node_rows(labels, lambda label, _columns: raw.rows[label], cancelled=cancelled)
     if rows is None:
         return None
-    return GraphCopy(topology, rows, read_s=raw.read_s)
+    index = build_name_index(searchable_names(rows), cancelled=cancelled) if names else None
+    if names and index is None:
+        return None
+    return GraphCopy(topology, rows, index, read_s=raw.read_s)
+
+
+def searchable_names(rows: NodeRows) -> list[tuple[str, str | None, str, str | None]]:
+    """Every searchable node's (id, name, label, name initials), as :func:`graph.name_index.build` takes them,
+    from the rows of their labels (members are not searchable, and not among the rows)."""
+    found: list[tuple[str, str | None, str, str | None]] = []
+    for label in SEARCHABLE_LABELS:
+        table = rows.tables[label]
+        found += zip(table.column("id").to_pylist(), table.column("name").to_pylist(), repeat(label),
+                     table.column("name_initials").to_pylist())
+    return found
 
 
 def copy_summary(copy: GraphCopy) -> dict[str, Any]:
     """Sizes and build times, for ``describe()`` and the logs."""
-    return {**topology_summary(copy.topology), "read_s": round(copy.read_s, 2), "node_rows": node_rows_summary(copy.rows)}
+    return {**topology_summary(copy.topology), "read_s": round(copy.read_s, 2), "node_rows": node_rows_summary(copy.rows),
+            "search_names": name_index_summary(copy.names)}

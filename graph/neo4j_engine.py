@@ -122,7 +122,8 @@ class Neo4jEngine(GraphEngine):
     topology:
         Keep every relationship and the properties of every node but members in memory
         (:mod:`graph.neo4j_copy`) for walks and shortest paths, used on the same terms; ``serve`` turns it on
-        (``ORGGRAPH_NEO4J_TOPOLOGY``).
+        (``ORGGRAPH_NEO4J_TOPOLOGY``). With ``search_names`` too, the names are indexed from this copy's node rows
+        instead of being read again.
     """
 
     kind: ClassVar[str] = "neo4j"
@@ -153,14 +154,19 @@ class Neo4jEngine(GraphEngine):
         # The one bookmark manager of this engine (see the module docstring). It is the driver's own
         # execute_query manager, so the bulk writes, which call execute_query without naming one, share it too.
         self.bookmarks: BookmarkManager = self._driver.execute_query_bookmark_manager
+        # With the topology, the search names are indexed from its node rows (one read of them); alone, they have
+        # a copy of their own, read by one query.
+        self._search_names = search_names
         self._names: CommittedCopy[list[NameRow], NameIndex] | None = None
         self._graph: CommittedCopy[RawGraph, GraphCopy] | None = None
-        if search_names:
+        if topology:
+            self._graph = CommittedCopy(
+                "topology", self.last_commit, self._read_graph,
+                lambda raw, cancelled: build_copy(raw, cancelled, names=search_names), copy_summary,
+                commit_around_read=self._last_commit_once)
+        elif search_names:
             self._names = committed_names(self.last_commit, self._searchable_names,
                                           commit_around_read=self._last_commit_once)
-        if topology:
-            self._graph = CommittedCopy("topology", self.last_commit, self._read_graph, build_copy, copy_summary,
-                                        commit_around_read=self._last_commit_once)
 
     def last_commit(self) -> str:
         """The bookmark of the database's last committed transaction, as the server returns it after a read
@@ -224,6 +230,9 @@ class Neo4jEngine(GraphEngine):
     def name_index(self) -> NameIndex | None:
         """The searchable names in memory when they are the database's as it is now (one round trip to ask),
         else ``None``: the search then runs its queries, and a new copy is read in the background."""
+        if self._graph is not None:
+            copy = self._graph.current()
+            return copy.names if copy is not None else None
         return self._names.current() if self._names is not None else None
 
     def prepare_topology(self, *, wait: bool = False) -> None:
@@ -423,10 +432,12 @@ class Neo4jEngine(GraphEngine):
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {"engine": self.kind, "uri": self.uri, "database": self.database}
-        if self._names is not None:
-            described["search_names"] = self._names.summary()
         if self._graph is not None:
             described["topology"] = self._graph.summary() or topology_summary(None, building=self._graph.reading)
+        if self._search_names:
+            held = self._graph.held() if self._graph is not None else None
+            described["search_names"] = (name_index_summary(held.names) if held is not None
+                                         else self._names.summary() if self._names is not None else None)
         return described
 
     def close(self) -> None:

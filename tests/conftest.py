@@ -138,14 +138,14 @@ def reference_walker(request: pytest.FixtureRequest) -> GraphEngine:
 
 @pytest.fixture
 def reference_neo4j_topology(reference_neo4j: Neo4jEngine) -> Neo4jEngine:
-    """The reference dataset on Neo4j as served: its relationships and node properties in memory
+    """The reference dataset on Neo4j as served: its relationships, node properties and search names in memory
     (graph/neo4j_copy.py), current. One engine is kept across tests while nothing commits; after a write (another
     test's) a new one reads the copy again, rather than wait for the background read's pause."""
     served = _Neo4jContents.served
     if served is None or served.topology() is None:
         if served is not None:
             served.close()
-        served = _Neo4jContents.served = Neo4jEngine(reference_neo4j.uri, topology=True)
+        served = _Neo4jContents.served = Neo4jEngine(reference_neo4j.uri, topology=True, search_names=True)
         served.prepare_topology(wait=True)
     assert served.topology() is not None and served.node_rows() is not None
     return served

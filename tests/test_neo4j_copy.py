@@ -20,7 +20,7 @@ from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_copy import build_copy, ends_query, nodes_query, read_graph
 from graph.neo4j_engine import Neo4jEngine
 from graph.node_rows import UNKEPT_LABELS, NodeRows
-from graph.schema import node_row_keys
+from graph.schema import SEARCHABLE_LABELS, node_row_keys
 from graph.topology import Topology
 from queries import answers, catalog
 from queries.answers import nodes_of_indices, nodes_of_labels
@@ -191,3 +191,21 @@ def test_the_copy_leaves_out_what_is_not_of_the_model_and_stops_when_cancelled()
     calls: list[str] = []
     half = read_graph(lambda query: calls.append(query) or run_one(query), cancelled=lambda: len(calls) >= 3)
     assert len(calls) == 3 and build_copy(half) is None
+
+
+def test_the_search_names_come_from_the_copy_and_search_alike(reference_neo4j_topology: Neo4jEngine,
+                                                              reference_topology: LadybugEngine) -> None:
+    """Served with both, Neo4j indexes the search names from the copy's node rows (one read, not two): the same names
+    as a served embedded database's, and the same pages for names and initials."""
+    from queries.search import search
+
+    names, held = reference_neo4j_topology.name_index(), reference_neo4j_topology._graph.held()  # type: ignore[union-attr]
+    assert names is not None and held is not None and names is held.names
+    assert reference_neo4j_topology._names is None  # no copy of their own
+    embedded = reference_topology.name_index()
+    assert embedded is not None and names.count == embedded.count
+    assert reference_neo4j_topology.describe()["search_names"]["names"] == names.count
+    for q in ("花园", "黄贝岭", "党支部", "罗湖区", "LHQ", "hy", "sqdw", "zzzzz"):
+        for limit, offset in ((20, 0), (5, 3)):
+            assert (search(reference_neo4j_topology, q, list(SEARCHABLE_LABELS), limit, offset).as_dict()
+                    == search(reference_topology, q, list(SEARCHABLE_LABELS), limit, offset).as_dict()), q
