@@ -141,11 +141,15 @@ class GuardedEngine(GraphEngine):
     def name_index(self) -> NameIndex | None:
         return self.inner.name_index()  # names of searchable labels only: never a member's
 
+    # The rows kept hold no member (graph.node_rows.UNKEPT_LABELS); members the engine reads for them from the
+    # database (Neo4j's copy, by internal id) are redacted and counted for the audit as every read is.
     def node_rows(self) -> NodeRows | None:
-        return self.inner.node_rows()  # never a member's (graph.node_rows.UNKEPT_LABELS): nothing to redact or audit
+        rows = self.inner.node_rows()
+        return rows.redacted_by(self._redact) if rows is not None else None
 
     def node_rows_with(self, topology: Topology) -> NodeRows | None:
-        return self.inner.node_rows_with(topology)  # the same rows: never a member's
+        rows = self.inner.node_rows_with(topology)
+        return rows.redacted_by(self._redact) if rows is not None else None
 
     def close(self) -> None:
         self.inner.close()

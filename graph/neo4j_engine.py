@@ -35,7 +35,15 @@ from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
 from graph.name_index import NameIndex, name_index_summary
 from graph.name_index import build as build_name_index
-from graph.neo4j_copy import GraphCopy, RawGraph, build_copy, copy_summary, read_graph
+from graph.neo4j_copy import (
+    GraphCopy,
+    RawGraph,
+    build_copy,
+    copy_summary,
+    read_graph,
+    rows_by_internal_ids_query,
+    rows_of_lists,
+)
 from graph.node_rows import NodeRows
 from graph.schema import ENTITY_LABEL, SEARCHABLE_LABELS, GraphSchema, neo4j_ddl
 from graph.topology import Topology, topology_summary
@@ -162,7 +170,8 @@ class Neo4jEngine(GraphEngine):
         if topology:
             self._graph = CommittedCopy(
                 "topology", self.last_commit, self._read_graph,
-                lambda raw, cancelled: build_copy(raw, cancelled, names=search_names), copy_summary,
+                lambda raw, cancelled: build_copy(raw, cancelled, names=search_names,
+                                                  read_by_internal_ids=self._rows_by_internal_ids), copy_summary,
                 commit_around_read=self._last_commit_once)
         elif search_names:
             self._names = committed_names(self.last_commit, self._searchable_names,
@@ -203,6 +212,22 @@ class Neo4jEngine(GraphEngine):
                 return list(record.values())
 
             return read_graph(run_one, cancelled=lambda: self._closed)
+
+    def _rows_by_internal_ids(self, label: str, internal: list[int]) -> list[Row]:
+        """The rows of the nodes of ``label`` with these internal ids, for the copy's rows of members
+        (:func:`graph.neo4j_copy.rows_by_internal_ids_query`): a READ session with the engine's bookmarks, retried
+        like :meth:`read`, notifications off (``id()``)."""
+        query = Query(rows_by_internal_ids_query(label), timeout=self.timeout_s)  # type: ignore[arg-type,unused-ignore]
+
+        def once() -> list[Row]:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmark_manager=self.bookmarks,
+                                      notifications_min_severity=NotificationMinimumSeverity.OFF) as session:
+                lists = session.run(query, {"internal": internal}).single(strict=True)[0]
+            return rows_of_lists(label, internal, lists)
+
+        with self._errors():
+            return self._retrying(once)
 
     def topology(self) -> Topology | None:
         """Every relationship in memory when the copy is the database as it is now (one round trip to ask), else

@@ -7,15 +7,19 @@ were when it was opened (see :mod:`graph.topology`), so their columns can be kep
 row per node, found by the node's offset in its label.
 
 Members are never kept: their properties are personal data, read (and redacted, and audited) through the engine
-as before; and they are most of the nodes. Each row is the node as ``nodes_by_ids`` returns it: ``id``, ``label``,
-then every stored property in the schema's order, without the null ones (``tests/test_topology.py`` compares).
+as before; and they are most of the nodes. An engine may still give a faster way to read them by offset than by id
+(Neo4j's copy reads them by the server's internal ids, :mod:`graph.neo4j_copy`): ``read_elsewhere``. Rows read
+that way have not passed the API's guard, so the guard gives out the rows with its redaction set
+(:meth:`NodeRows.redacted_by`), which every such row passes through. Each row is the node as ``nodes_by_ids``
+returns it: ``id``, ``label``, then every stored property in the schema's order, without the null ones
+(``tests/test_topology.py`` compares).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +33,10 @@ OFFSET_COLUMN = "__offset"
 
 LabelRows = Callable[[str, str], pa.Table]
 """For a label and the columns to return (``RETURN …`` text): the table of every node of that label."""
+RowsAt = Callable[[np.ndarray], list[dict[str, Any]]]
+"""For offsets in one label: the rows of the nodes there, read from the database, in that order; a node that is
+not there any more is left out (the caller compares ids)."""
+Redact = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 def columns_returned(label: str) -> str:
@@ -44,10 +52,23 @@ class NodeRows:
     tables: dict[str, pa.Table]
     row_of_offset: dict[str, np.ndarray]
     built_s: float = 0.0
+    read_elsewhere: dict[str, RowsAt] = field(default_factory=dict)
+    """Labels not kept (members) whose rows the engine reads for an offset faster than by id (see the module
+    docstring); their rows pass through ``redact``."""
+    redact: Redact | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The labels whose rows are kept."""
         return tuple(self.tables)
+
+    def holds(self, label: str) -> bool:
+        """Whether :meth:`rows` answers for ``label``: kept, or read elsewhere."""
+        return label in self.tables or label in self.read_elsewhere
+
+    def redacted_by(self, redact: Redact) -> NodeRows:
+        """These rows, with every row read elsewhere passed through ``redact`` (the kept ones hold no member)."""
+        return replace(self, redact=redact) if self.read_elsewhere else self
 
     @property
     def count(self) -> int:
@@ -58,7 +79,11 @@ class NodeRows:
         return sum(t.nbytes for t in self.tables.values()) + sum(a.nbytes for a in self.row_of_offset.values())
 
     def rows(self, label: str, offsets: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
-        """The nodes of ``label`` at ``offsets``, each as ``{id, label, …}`` without null properties."""
+        """The nodes of ``label`` at ``offsets``, each as ``{id, label, …}`` without null properties; for a label read
+        elsewhere, those still there, redacted when :meth:`redacted_by` set a redaction."""
+        if label not in self.tables and label in self.read_elsewhere:
+            found = self.read_elsewhere[label](np.asarray(offsets, dtype=np.int64))
+            return self.redact(found) if self.redact is not None else found
         where = self.row_of_offset[label][np.asarray(offsets, dtype=np.int64)]
         if (where < 0).any():
             raise KeyError(f"no {label} node at some of these offsets")

@@ -9,12 +9,14 @@ tests/test_neighbors.py, tests/test_paths.py, tests/test_catalog.py and tests/te
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from graph import neo4j_engine
 from graph.ladybug_engine import LadybugEngine
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_copy import build_copy, ends_query, nodes_query, read_graph
@@ -47,6 +49,7 @@ def test_the_copy_holds_what_a_served_embedded_database_holds(reference_neo4j_to
     assert len(relationships) == sum(reference_neo4j_topology.rel_counts().values()) == on_neo4j.relationship_count
     rows = reference_neo4j_topology.node_rows()
     assert rows is not None and not UNKEPT_LABELS & set(rows.labels)
+    assert all(rows.holds(label) for label in NODE_MODELS)  # members by their internal ids
     assert rows.count == len(nodes) - sum(1 for _, label in nodes if label in UNKEPT_LABELS)
     described = reference_neo4j_topology.describe()["topology"]
     assert described["ready"] and described["nodes"] == len(nodes) and described["node_rows"]["nodes"] == rows.count
@@ -56,7 +59,7 @@ def test_the_copy_holds_what_a_served_embedded_database_holds(reference_neo4j_to
 def test_node_rows_of_the_copy_are_the_rows_of_the_query(reference_neo4j_topology: Neo4jEngine) -> None:
     """Every node read from the copy reads as nodes_by_ids reads it on Neo4j: the same keys, values and types (dates
     as datetime.date), the keys in the order of LadybugDB's rows (Neo4j's maps have none); members come from the
-    database."""
+    database, by their internal ids."""
     topology = reference_neo4j_topology.topology()
     assert topology is not None
     indices = [i for i in range(len(topology.ids)) if topology.label_of[i] >= 0]
@@ -69,8 +72,8 @@ def test_node_rows_of_the_copy_are_the_rows_of_the_query(reference_neo4j_topolog
     assert ({k: {name: (type(value), value) for name, value in v.items()} for k, v in from_memory.items()}
             == {k: {name: (type(value), value) for name, value in v.items()} for k, v in from_queries.items()})
     assert all(list(row) == [name for name in node_row_keys(row["label"]) if name in row]
-               for node_id, row in from_memory.items() if row["label"] not in UNKEPT_LABELS)  # as LadybugDB orders them
-    assert any(type(value).__name__ == "date" for row in from_memory.values() for value in row.values())
+               for node_id, row in from_memory.items())  # as LadybugDB orders them
+    assert {type(row["joined"]) for row in from_memory.values() if row["label"] == "Member"} == {dt.date}
 
 
 def test_walks_and_paths_over_the_copy_take_no_step_in_queries(reference_neo4j_topology: Neo4jEngine,
@@ -87,9 +90,14 @@ def test_walks_and_paths_over_the_copy_take_no_step_in_queries(reference_neo4j_t
     bookmarks: list[str] = []
     ask = reference_neo4j_topology._bookmark_now
     monkeypatch.setattr(reference_neo4j_topology, "_bookmark_now", lambda: bookmarks.append(ask()) or bookmarks[-1])
+    members_read: list[int] = []
+    rows_of_lists = neo4j_engine.rows_of_lists  # what the copy's reads of members by internal id answer
+    monkeypatch.setattr(neo4j_engine, "rows_of_lists",
+                        lambda label, internal, lists: members_read.append(len(internal)) or rows_of_lists(label, internal, lists))
     hood = answers.neighbors(reference_neo4j_topology, center, depth=2, limit=50)
     assert len(hood.nodes) == 51 and hood.truncated
-    assert asked == ["nodes_by_any_ids"]  # the members only, in one query
+    assert asked == []  # no catalog query: the members are read by their internal ids, in one query
+    assert members_read == [sum(node["label"] == "Member" for node in hood.nodes)] and members_read[0] > 0
     assert len(bookmarks) == 1  # one round trip asks whether the copy is current; its node rows go with it
     asked.clear()
     path = answers.shortest_path(reference_neo4j_topology, "htg-01", "org-luohu")
@@ -138,6 +146,48 @@ def test_the_copy_is_used_only_until_a_commit(reference_neo4j: Neo4jEngine, neo4
         assert answers.shortest_path(served, "cmp-copy-test", "org-luohu") is None
         assert served.describe()["topology"]["ready"] is False  # the stale copy is let go
     finally:
+        served.close()
+
+
+def test_members_read_by_internal_id_are_checked(reference_neo4j: Neo4jEngine, neo4j_uri: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy reads members by the server's internal ids, which a delete frees for reuse. A member deleted between
+    the walk's ask and its read is left out (as a node deleted after a step is); an internal id that names another
+    member now (here: the copy's ids, reversed) is caught by its id, and the members are read by id."""
+    reference_neo4j.write("MATCH (o:PartyOrg {id: 'org-mb-01'}) CREATE (:Member:Entity {id: 'mem-copy-test', "
+                          "name: '拷贝测试', gender: '女', birth_year: 1990, joined: date('2015-07-01'), scope: 'test'})"
+                          "-[:MEMBER_OF]->(o)")
+    served = Neo4jEngine(neo4j_uri, topology=True)
+    try:
+        served.prepare_topology(wait=True)
+        topology = served.topology()
+        assert topology is not None
+        nodes = np.flatnonzero(topology.label_of >= 0).tolist()
+        members = [i for i, label in zip(nodes, topology.label_names(nodes), strict=True) if label == "Member"]
+        doomed = topology.index_of("mem-copy-test")
+        assert doomed in members
+        members.remove(doomed)
+        wanted = [doomed, *members[:3]]
+        before = nodes_of_indices(served, topology, wanted)
+        assert sorted(before) == sorted(topology.ids_of(wanted)) and before["mem-copy-test"]["joined"] == dt.date(2015, 7, 1)
+        reference_neo4j.write("MATCH (n:Member {id: 'mem-copy-test'}) DETACH DELETE n")
+        by_id: list[str] = []
+        real = answers.nodes_of_labels
+        monkeypatch.setattr(answers, "nodes_of_labels", lambda engine, labels: by_id.extend(labels) or real(engine, labels))
+        after = nodes_of_indices(served, topology, wanted)  # the walk's topology, as asked before the delete
+        assert sorted(after) == sorted(topology.ids_of(members[:3])) and by_id == ["Member"]
+        held = served.node_rows_with(topology)
+        assert held is not None
+        internal = reference_neo4j.read("MATCH (n:Member) RETURN id(n) AS i ORDER BY n.id DESC")
+        reversed_ids = np.array([row["i"] for row in internal], dtype=np.int64)
+        other = replace(held, read_elsewhere={"Member": lambda offsets: served._rows_by_internal_ids(
+            "Member", reversed_ids[offsets % len(reversed_ids)].tolist())})
+        monkeypatch.setattr(served, "node_rows_with", lambda _topology: other)
+        by_id.clear()
+        assert nodes_of_indices(served, topology, members[:3]) == real(served, {"Member": topology.ids_of(members[:3])})
+        assert by_id == ["Member"]
+    finally:
+        reference_neo4j.write("MATCH (n:Member {id: 'mem-copy-test'}) DETACH DELETE n")
         served.close()
 
 

@@ -358,6 +358,32 @@ def test_audit_log_says_who_read_member_data_without_the_data(keyed_walker: Secu
     assert stat.S_IMODE(keyed.audit.path.stat().st_mode) == 0o600
 
 
+def test_members_a_walk_keeps_are_redacted_and_audited(keyed_walker: SecureApp, reference_walker: GraphEngine) -> None:
+    """A depth-2 walk from a branch keeps members. Over a served engine the walk is taken in memory and its members
+    are read another way (Neo4j's copy reads them by internal id, not through the guard's ``read``): each role still
+    sees only its view of them, and each answer's audit line counts them."""
+    keyed, engine = keyed_walker, reference_walker
+    names, _ = member_personal_values(engine)
+    path = "/api/v1/entities/org-mb-01/neighbors"
+    counts = []
+    for role in ROLES:
+        response = keyed.get(role, path, params={"depth": 2})
+        assert response.status_code == 200, response.text[:300]
+        members = [node for node in response.json()["nodes"] if node["label"] == "Member"]
+        assert len(members) > 10
+        counts.append(len(members))
+        shown = _members_in(response.text, names)
+        if role == Role.admin:
+            assert len(shown) == len({m["name"] for m in members}) and all("birth_year" in m for m in members)
+        elif role == Role.analyst:
+            assert not shown and all("*" in m["name"] and "birth_year" not in m for m in members)
+        else:
+            assert not shown and all(set(m) <= {"id", "label", "synthetic", "scope", "distance"} for m in members)
+    reads = [e for e in keyed.audit.read() if e["event"] == "member_data"]
+    assert [(e["role"], e["path"], e["members"]) for e in reads] == [
+        (role.value, path, count) for role, count in zip(ROLES, counts, strict=True)]
+
+
 def test_logs_and_errors_hold_no_personal_data(keyed: SecureApp, reference_engine: GraphEngine,
                                                caplog: pytest.LogCaptureFixture) -> None:
     names, _ = member_personal_values(reference_engine)
