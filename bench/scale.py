@@ -1,7 +1,8 @@
 """Scale benchmark: every catalog query at scales 1, 10 and 100 on both engines, and how each grows.
 
 ``python -m bench.scale [--scales 1,10,100] [--engines embedded,neo4j] [--repeat 7] [--plot docs/scale.png]
-[--served-only] [--queries coverage_,neighbors_] [--neo4j-load transactions|admin]``
+[--served-only] [--queries coverage_,neighbors_] [--neo4j-load transactions|admin]``, or
+``python -m bench.scale --from-results RESULTS.json … [--plot docs/scale.png]`` to report and chart saved runs.
 
 For each engine and scale, the reference bundle is loaded into a database cached under
 ``data/bench/api-{engine}-s{scale}`` (shared with ``bench.api``; loaded once, in a child process, which records load
@@ -18,7 +19,8 @@ log(time) against log(scale) from the smallest to the largest scale (1 = linear,
 The lookups as the API answers them (``served``) run on the engine as ``serve`` opens it, with every relationship
 in memory (LadybugDB read-only, graph/topology.py; Neo4j's copy, graph/neo4j_copy.py), and the same lookups are
 timed again on an engine without it (``served_by_queries``, walks and paths in queries), with the ratio.
-With ``--plot`` a log-log chart of every query (one panel per engine) is saved as PNG.
+With ``--plot`` a log-log chart is saved as PNG: per engine, every catalog query, and below the summaries and
+lookups as served.
 Raw figures go to ``data/bench/results/scale-*.json``.
 """
 
@@ -285,36 +287,60 @@ def print_report(info: dict[str, Any], runs: list[dict[str, Any]], args: argpars
 
 
 def plot(runs: list[dict[str, Any]], engines: list[str], path: Path) -> None:
-    """A log-log chart of each query's median against scale, one panel per engine."""
+    """A log-log chart, one column per engine: above, each catalog query's median against scale (its slowest
+    example); below, the coverage summaries and lookups as the API computes them (``summaries``, ``served``),
+    with the targets at scale 100 as horizontal lines and a line of slope 1 (linear growth) for reference."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(engines), figsize=(7 * len(engines), 6), sharey=True, squeeze=False)
-    for ax, engine in zip(axes[0], engines, strict=True):
+    fig, axes = plt.subplots(2, len(engines), figsize=(7 * len(engines), 11), sharey="row", squeeze=False)
+    for column, engine in enumerate(engines):
         mine = sorted((r for r in runs if r["engine"] == engine), key=lambda r: r["scale"])
+        top, bottom = axes[0][column], axes[1][column]
         for name in mine[0]["queries"] if mine else []:
             scales = [r["scale"] for r in mine if name in r["queries"]]
             values = [max(slowest_case(r["queries"][name]), 0.01) for r in mine if name in r["queries"]]
             style = "-" if name in COVERAGE_QUERIES else "--" if name in LOOKUP_QUERIES else ":"
-            ax.plot(scales, values, style, marker="o", linewidth=1.5 if style == "-" else 1, label=name)
-        if mine:
-            first = mine[0]["scale"]
-            ax.plot([first, mine[-1]["scale"]], [1, mine[-1]["scale"] / first], color="grey", alpha=0.4, linewidth=6,
-                    label="linear (slope 1)")
-        ax.axhline(COVERAGE_TARGET_MS, color="red", alpha=0.5, linewidth=0.8)
-        ax.axhline(LOOKUP_TARGET_MS, color="orange", alpha=0.5, linewidth=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_title(engine)
-        ax.set_xlabel("scale of the reference dataset")
-        ax.set_ylabel("median ms (slowest example)")
-        ax.grid(True, which="both", alpha=0.2)
-    axes[0][-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
+            top.plot(scales, values, style, marker="o", linewidth=1.5 if style == "-" else 1, label=name)
+        for key, style in (("summaries", "-"), ("served", "--")):
+            measured = [r for r in mine if key in r]
+            for name in measured[0][key] if measured else []:
+                points = [(r["scale"], max(r[key][name]["p50_ms"], 0.01)) for r in measured if name in r[key]]
+                bottom.plot(*zip(*points, strict=True), style, marker="o", linewidth=1.2, label=name)
+        for ax, title, what in ((top, f"{engine}: every catalog query", "median ms (its slowest example)"),
+                                (bottom, f"{engine}: summaries and lookups as the API answers", "median ms")):
+            if mine:
+                first, last = mine[0]["scale"], mine[-1]["scale"]
+                ax.plot([first, last], [1, last / first], color="grey", alpha=0.4, linewidth=6, label="linear (slope 1)")
+            ax.axhline(COVERAGE_TARGET_MS, color="red", alpha=0.5, linewidth=0.8)
+            ax.axhline(LOOKUP_TARGET_MS, color="orange", alpha=0.5, linewidth=0.8)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(title)
+            ax.set_xlabel("scale of the reference dataset")
+            ax.set_ylabel(what)
+            ax.grid(True, which="both", alpha=0.2)
+    for row in axes:
+        row[-1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")  # the legend sits outside the axes
+    fig.savefig(path, dpi=110, bbox_inches="tight")  # the legends sit outside the axes
+    plt.close(fig)
+
+
+def merged_runs(paths: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The runs of saved results (``data/bench/results/scale-*.json``), one per engine and scale: where files
+    measured the same one, the later file's; and the machine of the last file."""
+    by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    info: dict[str, Any] = {}
+    for path in paths:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        info = saved["machine"]
+        for run in saved["runs"]:
+            by_key[(run["engine"], run["scale"])] = {**run, "from": path.name}
+    return info, [by_key[key] for key in sorted(by_key)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -334,19 +360,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--neo4j-load", choices=("transactions", "admin"), default="transactions",
                         help="how a Neo4j database not cached yet is loaded: the transactional loader, or "
                              "`orggraph export --neo4j-admin` and neo4j-admin's import (for scales like 300)")
+    parser.add_argument("--from-results", type=Path, nargs="+", metavar="JSON",
+                        help="measure nothing: report (and --plot) the runs saved in these files "
+                             "(data/bench/results/scale-*.json; of one engine and scale, the later file's run)")
     args = parser.parse_args(argv)
     args.scales = [int(s) for s in parse_list(args.scales)]
     args.engines = parse_list(args.engines)
     args.keep_data = True  # the loaded databases are the expensive part: reuse them (bench.api shares them)
-    info = machine()
-    runs = [run_scale(engine, scale, args) for engine in args.engines for scale in args.scales]
-    path = save_results("scale", {"machine": info, "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-                                  "runs": runs})
+    if args.from_results:
+        missing = [str(path) for path in args.from_results if not path.is_file()]
+        if missing:
+            parser.error(f"no such results file: {', '.join(missing)}")
+        info, runs = merged_runs(args.from_results)
+        args.engines = [engine for engine in args.engines if any(r["engine"] == engine for r in runs)]
+        args.scales = sorted({r["scale"] for r in runs})
+        path = None
+    else:
+        info = machine()
+        runs = [run_scale(engine, scale, args) for engine in args.engines for scale in args.scales]
+        path = save_results("scale", {"machine": info, "args": {k: (str(v) if isinstance(v, Path) else v)
+                                                                for k, v in vars(args).items()}, "runs": runs})
     print_report(info, runs, args)
     if args.plot:
         plot(runs, args.engines, args.plot)
         print(f"chart: {args.plot}")
-    print(f"raw figures: {path}")
+    if path is not None:
+        print(f"raw figures: {path}")
+    else:
+        print("from: " + ", ".join(sorted({f"{r['from']} ({r['engine']} s{r['scale']})" for r in runs})))
 
 
 if __name__ == "__main__":
