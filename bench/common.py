@@ -305,9 +305,10 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def save_results(name: str, data: dict[str, Any]) -> Path:
+def save_results(name: str, data: dict[str, Any], *, path: Path | None = None) -> Path:
+    """Write ``data`` to ``data/bench/results/{name}-{now}.json``, or over ``path`` (saved before in the same run)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    path = path or RESULTS_DIR / f"{name}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
     return path
 

@@ -76,7 +76,9 @@ def time_query(engine: Any, name: str, params: dict[str, Any], repeat: int) -> d
 def warm_up(engine: Any, examples: dict[str, list[dict[str, Any]]], seconds: float) -> float:
     """Run the cheap examples (each under a second) in turn for ``seconds``, untimed, so that a freshly started
     Neo4j server has compiled its Bolt and Cypher code (its first minute is several times slower); return the
-    seconds spent."""
+    seconds spent. An example that fails (a query beyond the server's memory at this scale, say) is left out here;
+    the timed runs record its failure."""
+    from graph.errors import GraphError
     from queries.catalog import run_catalog
 
     started = time.perf_counter()
@@ -86,7 +88,10 @@ def warm_up(engine: Any, examples: dict[str, list[dict[str, Any]]], seconds: flo
     for name, cases in examples.items():
         for params in cases:
             t0 = time.perf_counter()
-            run_catalog(engine, name, dict(params))
+            try:
+                run_catalog(engine, name, dict(params))
+            except GraphError:
+                continue
             if time.perf_counter() - t0 < 1.0:
                 cheap.append((name, dict(params)))
     while time.perf_counter() - started < seconds:
@@ -377,9 +382,13 @@ def main(argv: list[str] | None = None) -> None:
         path = None
     else:
         info = machine()
-        runs = [run_scale(engine, scale, args) for engine in args.engines for scale in args.scales]
-        path = save_results("scale", {"machine": info, "args": {k: (str(v) if isinstance(v, Path) else v)
-                                                                for k, v in vars(args).items()}, "runs": runs})
+        saved_args = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+        runs, path = [], None
+        for engine in args.engines:
+            for scale in args.scales:
+                runs.append(run_scale(engine, scale, args))
+                # Saved after each run (the same file again): a later run that fails loses only itself.
+                path = save_results("scale", {"machine": info, "args": saved_args, "runs": runs}, path=path)
     print_report(info, runs, args)
     if args.plot:
         plot(runs, args.engines, args.plot)
