@@ -77,7 +77,8 @@ class GraphEngine(ABC):
 
     def node_rows(self) -> NodeRows | None:
         """The nodes' properties in memory, members never (:mod:`graph.node_rows`), prepared with the topology;
-        else ``None``."""
+        else ``None``. The rows may still answer for members by reading them from the database another way
+        (``NodeRows.read_elsewhere``: Neo4j's internal ids); an API hands them out only through its guard."""
         return None
 
     def held_topology(self) -> Topology | None:

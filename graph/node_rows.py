@@ -78,11 +78,17 @@ class NodeRows:
     def nbytes(self) -> int:
         return sum(t.nbytes for t in self.tables.values()) + sum(a.nbytes for a in self.row_of_offset.values())
 
-    def rows(self, label: str, offsets: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
-        """The nodes of ``label`` at ``offsets``, each as ``{id, label, …}`` without null properties; for a label read
-        elsewhere, those still there, redacted when :meth:`redacted_by` set a redaction."""
+    def rows(self, label: str, offsets: Sequence[int] | np.ndarray, expected_ids: Sequence[str] | None = None
+             ) -> list[dict[str, Any]]:
+        """The nodes of ``label`` at ``offsets``, each as ``{id, label, …}`` without null properties.
+
+        For a label read elsewhere: the nodes still there, redacted when :meth:`redacted_by` set a redaction; with
+        ``expected_ids``, nothing (``[]``) unless they are exactly the nodes of those ids, in order. The check comes
+        before the redaction, so rows that are not used are neither redacted nor counted for the audit."""
         if label not in self.tables and label in self.read_elsewhere:
             found = self.read_elsewhere[label](np.asarray(offsets, dtype=np.int64))
+            if expected_ids is not None and [row.get("id") for row in found] != list(expected_ids):
+                return []
             return self.redact(found) if self.redact is not None else found
         where = self.row_of_offset[label][np.asarray(offsets, dtype=np.int64)]
         if (where < 0).any():

@@ -364,10 +364,10 @@ def nodes_of_indices(engine: GraphEngine, topology: Topology, indices: list[int]
     for label, (offsets, ids) in in_memory.items():
         assert kept is not None  # only then are there offsets
         try:
-            rows = kept.rows(label, offsets)
+            rows = kept.rows(label, offsets, ids)
         except (IndexError, KeyError):  # no node there in the rows' copy
             rows = []
-        if [row["id"] for row in rows] == ids:
+        if [row.get("id") for row in rows] == ids:
             found.update((row["id"], row) for row in rows)
         else:  # rows of another copy than the topology's (a Neo4j copy replaced between the two), or a member read
             by_label.setdefault(label, []).extend(ids)  # by an internal id since reused: ask the database by id

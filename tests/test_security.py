@@ -36,6 +36,7 @@ from api.security import (
     original_route,
 )
 from api.settings import Settings
+from graph import neo4j_engine
 from graph.engine import GraphEngine
 from graph.errors import QueryError
 from graph.ladybug_engine import LadybugEngine
@@ -276,8 +277,9 @@ def _member_routes(engine: GraphEngine) -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture
 def keyed_walker(reference_walker: GraphEngine, tmp_path: Path) -> Iterator[SecureApp]:
-    """:func:`keyed`, also over LadybugDB with its relationships in memory, as ``serve`` opens it: walks and paths
-    read their nodes another way there (nodes_by_ids)."""
+    """:func:`keyed`, also over both engines with their relationships in memory, as ``serve`` opens them: walks and
+    paths read their nodes another way there (from memory; members by ``nodes_by_ids`` on LadybugDB, by internal
+    id on Neo4j)."""
     app = secure_app(reference_walker, tmp_path)
     with app.client:
         yield app
@@ -358,13 +360,18 @@ def test_audit_log_says_who_read_member_data_without_the_data(keyed_walker: Secu
     assert stat.S_IMODE(keyed.audit.path.stat().st_mode) == 0o600
 
 
-def test_members_a_walk_keeps_are_redacted_and_audited(keyed_walker: SecureApp, reference_walker: GraphEngine) -> None:
+def test_members_a_walk_keeps_are_redacted_and_audited(keyed_walker: SecureApp, reference_walker: GraphEngine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A depth-2 walk from a branch keeps members. Over a served engine the walk is taken in memory and its members
     are read another way (Neo4j's copy reads them by internal id, not through the guard's ``read``): each role still
     sees only its view of them, and each answer's audit line counts them."""
     keyed, engine = keyed_walker, reference_walker
     names, _ = member_personal_values(engine)
     path = "/api/v1/entities/org-mb-01/neighbors"
+    copy_reads: list[int] = []  # on Neo4j's copy, the members must come by internal id (else this tests nothing new)
+    read_by_internal_ids = neo4j_engine.rows_of_lists
+    monkeypatch.setattr(neo4j_engine, "rows_of_lists",
+                        lambda label, internal, lists: copy_reads.append(len(internal)) or read_by_internal_ids(label, internal, lists))
     counts = []
     for role in ROLES:
         response = keyed.get(role, path, params={"depth": 2})
@@ -382,6 +389,8 @@ def test_members_a_walk_keeps_are_redacted_and_audited(keyed_walker: SecureApp, 
     reads = [e for e in keyed.audit.read() if e["event"] == "member_data"]
     assert [(e["role"], e["path"], e["members"]) for e in reads] == [
         (role.value, path, count) for role, count in zip(ROLES, counts, strict=True)]
+    on_the_copy = isinstance(engine, neo4j_engine.Neo4jEngine) and engine.held_topology() is not None
+    assert (copy_reads == counts) if on_the_copy else not copy_reads
 
 
 def test_logs_and_errors_hold_no_personal_data(keyed: SecureApp, reference_engine: GraphEngine,
