@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import time
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from bench.api import _database
 from bench.common import md_table, parse_list
+from bench.scale import time_call
 
 INTERVALS_QUERY = """
 MATCH (o:PartyOrg)-[c:COVERS]->(x:Compound)-[:LOCATED_IN]->(m:Community)
@@ -70,16 +70,6 @@ def _days(texts: list[str], open_end: int) -> np.ndarray:
     return np.array([dt.date.fromisoformat(t).toordinal() if t else open_end for t in texts], dtype=np.int64)
 
 
-def _median_ms(fn: Any, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.coverage_intervals", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=100)
@@ -124,8 +114,8 @@ def _measure(neo: Any, dates: list[dt.date], repeat: int) -> tuple[CoverageInter
         got = {community: counts for community, counts in intervals.covered_at(as_of).items() if counts[1]}
         if got != expected:
             raise SystemExit(f"{as_of}: the counts from the intervals differ from the live query's")
-        live_ms = _median_ms(lambda d=as_of: run_catalog(neo, "coverage_compounds", {"as_of": d}), repeat)
-        memory_ms = _median_ms(lambda d=as_of: intervals.covered_at(d), repeat)
+        live_ms = time_call(lambda d=as_of: run_catalog(neo, "coverage_compounds", {"as_of": d}), repeat)["p50_ms"]
+        memory_ms = time_call(lambda d=as_of: intervals.covered_at(d), repeat)["p50_ms"]
         rows.append([as_of.isoformat(), round(live_ms, 1), round(memory_ms, 2), f"{live_ms / memory_ms:.0f}×"])
     return intervals, read_s, build_s, rows
 

@@ -25,6 +25,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -82,6 +83,7 @@ def nodes_query(label: str) -> str:
     return f"MATCH (n:{label}) RETURN collect(id(n)) AS internal, collect([{values}]) AS rows"
 
 
+@cache  # built on every walk that keeps members: once per label instead
 def rows_by_internal_ids_query(label: str) -> str:
     """The nodes of ``label`` with the internal ids ``$internal``, as one record: a list per node of its internal id,
     then its values in the order of :func:`graph.schema.node_row_keys` without ``label`` (:func:`rows_of_lists`).
@@ -96,6 +98,18 @@ def rows_by_internal_ids_query(label: str) -> str:
     return f"UNWIND $internal AS i MATCH (n:{label}) WHERE id(n) = i RETURN collect([i, {values}]) AS rows"
 
 
+@cache
+def _answered_names(label: str) -> tuple[str, ...]:
+    """A name per value :func:`rows_by_internal_ids_query` answers after the internal id: a date property twice
+    (``"<name> as text"`` for its ISO text, then ``<name>`` for a value stored otherwise)."""
+    dates = _date_properties(label)
+    names: list[str] = []
+    for name in node_row_keys(label):
+        names += [] if name == "label" else [f"{name} as text", name] if name in dates else [name]
+    return tuple(names)
+
+
+@cache
 def _date_properties(label: str) -> frozenset[str]:
     return frozenset(name for name, kind in stored_node_properties(label).items() if kind is dt.date)
 
@@ -103,10 +117,7 @@ def _date_properties(label: str) -> frozenset[str]:
 def rows_of_lists(label: str, internal: Sequence[int], lists: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """The rows that :func:`rows_by_internal_ids_query` answered, as ``nodes_by_ids`` gives them (``id``, ``label``,
     the non-null properties, Python's dates), in the order of ``internal``; ids not answered are left out."""
-    dates = _date_properties(label)
-    names: list[str] = []  # one per value answered: a date property twice (ISO text, else the value as stored)
-    for name in node_row_keys(label):
-        names += [] if name == "label" else [f"{name} as text", name] if name in dates else [name]
+    names = _answered_names(label)
     by_internal: dict[int, dict[str, Any]] = {}
     for values in lists:
         row: dict[str, Any] = {}
