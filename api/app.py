@@ -28,6 +28,7 @@ from api.security import PUBLIC, SecurityState, declared_access, effective_route
 from api.settings import Settings, get_settings
 from api.workers import WorkerPool
 from graph.engine import GraphEngine
+from queries import coverage_intervals
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("orggraph.api")
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, *, engine: GraphEngine | None =
         app.state.engine = guard(raw)  # routes see only the guarded engine
         if own:
             app.state.engine.prepare_topology()  # in the background; walks and paths use queries until it is ready
+            if settings.coverage_intervals:  # in the background too; summaries use the roll-up or queries until then
+                coverage_intervals.keep(app.state.engine)
         app.state.workers = WorkerPool(settings.worker_threads)  # the lookups' engine work (api/workers.py)
         log.info("serving the %s engine", raw.kind)
         try:

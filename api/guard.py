@@ -141,6 +141,14 @@ class GuardedEngine(GraphEngine):
     def name_index(self) -> NameIndex | None:
         return self.inner.name_index()  # names of searchable labels only: never a member's
 
+    # What an engine keeps is computed from the real engine and holds no member data (GraphEngine.keep).
+    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
+             wait: bool = False) -> bool:
+        return self.inner.keep(what, compute, summarize, wait=wait)
+
+    def kept(self, what: str) -> Any | None:
+        return self.inner.kept(what)
+
     # The rows kept hold no member (graph.node_rows.UNKEPT_LABELS); members the engine reads for them from the
     # database (Neo4j's copy, by internal id) are redacted and counted for the audit as every read is.
     def node_rows(self) -> NodeRows | None:

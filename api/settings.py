@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     neo4j_topology: bool = Field(True, description="Neo4j, when served: keep every relationship and the properties of "
                                  "every node but members in memory for neighborhoods and shortest paths (about 150 MB "
                                  "at scale 100), used on the terms of the search names (one round trip asks)")
+    coverage_intervals: bool = Field(True, description="when served: keep when each coverage relationship counts in "
+                                     "memory (about 8 MB at scale 100, read in seconds in the background), so coverage "
+                                     "summaries and trends at any date take milliseconds instead of a live query each "
+                                     "(queries/coverage_intervals.py); on Neo4j used while no transaction has committed "
+                                     "since they were read; until then the roll-up or the live queries answer")
     query_timeout_s: float = Field(30.0, gt=0, description="time limit of one query")
     worker_threads: int = Field(40, ge=1, le=1000, description="threads that run the engine work of the lookup routes "
                                 "(entities, neighbors, org chains and subtrees, paths) off the event loop; the other "

@@ -118,17 +118,30 @@ def time_call(fn: Any, repeat: int) -> dict[str, Any]:
 
 
 def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
-    """The coverage summary per subdistrict as the API computes it (from the stored roll-up at the dataset's
-    date), and computed live, for each target; buildings also with min_floors 1 (every building)."""
-    from queries import answers
+    """The coverage summary per subdistrict for each target (buildings also with min_floors 1: every building), three
+    ways: from the stored roll-up (the dataset's date), computed live, and from the coverage intervals the served
+    engine keeps (queries/coverage_intervals.py; the API's way at any date, timed at the dataset's date to compare,
+    and checked equal to the live answer there)."""
+    from queries import answers, coverage_intervals
 
-    cases: list[tuple[str, str, int]] = [("compound", "compound", 20), ("building", "building", 20),
-                                         ("building, min_floors 1", "building", 1), ("enterprise", "enterprise", 20)]
+    cases: list[tuple[str, answers.Target, int]] = [
+        ("compound", "compound", 20), ("building", "building", 20), ("building, min_floors 1", "building", 1),
+        ("enterprise", "enterprise", 20)]
     figures: dict[str, dict[str, Any]] = {}
+    for name, target, floors in cases:  # before the intervals are kept, which would answer instead of the roll-up
+        for how, live in (("roll-up", False), ("live", True)):
+            figures[f"{name} ({how})"] = time_call(lambda t=target, f=floors, x=live: answers.coverage_summary(
+                engine, t, "subdistrict", min_floors=f, live=x), repeat)
+    if not coverage_intervals.keep(engine, wait=True) or coverage_intervals.kept(engine) is None:
+        _log("  the coverage intervals were not kept (see the log); their summaries are not timed")
+        return figures
+    _log(f"  coverage intervals: {engine.describe().get('kept')}")
     for name, target, floors in cases:
-        for how, use_rollup in (("roll-up", True), ("live", False)):
-            figures[f"{name} ({how})"] = time_call(lambda t=target, f=floors, u=use_rollup: answers.coverage_summary(
-                engine, t, "subdistrict", min_floors=f, use_rollup=u), repeat)
+        live_rows = answers.coverage_summary(engine, target, "subdistrict", min_floors=floors, live=True)["rows"]
+        if answers.coverage_summary(engine, target, "subdistrict", min_floors=floors)["rows"] != live_rows:
+            raise SystemExit(f"{name}: the summary from the coverage intervals differs from the live one")
+        figures[f"{name} (intervals)"] = time_call(lambda t=target, f=floors: answers.coverage_summary(
+            engine, t, "subdistrict", min_floors=f), repeat)
     return figures
 
 

@@ -152,3 +152,57 @@ class CommittedCopy(Generic[Raw, Kept]):
                 self._wait_s = self._min_wait_s if kept else min(self._wait_s * 2, self._max_wait_s)
                 self._next_read = time.monotonic() + max(self._wait_s, 2 * took)
                 self._reading = None
+
+
+SNAPSHOT = "snapshot"
+"""The "bookmark" of a database that cannot change while it is open (a read-only embedded one): always the same."""
+
+
+class KeptValues:
+    """Values computed from the database, each kept by name as a :class:`CommittedCopy`
+    (:meth:`graph.engine.GraphEngine.keep`).
+
+    ``engine`` is what each value is computed from: the raw engine, not an API's guard; what is kept must hold no
+    member data (the coverage intervals hold ids of places and dates).
+    """
+
+    min_wait_s = 5.0
+    """The least pause between two reads of one value (:class:`CommittedCopy`)."""
+
+    def __init__(self, engine: Any, last_commit: Callable[[], str], *,
+                 commit_around_read: Callable[[], str] | None = None) -> None:
+        self._engine = engine
+        self._last_commit = last_commit
+        self._commit_around_read = commit_around_read
+        self._copies: dict[str, CommittedCopy[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, what: str, compute: Callable[[Any], Any], summarize: Callable[[Any], dict[str, Any]], *,
+             wait: bool = False) -> None:
+        """Start keeping ``compute(engine)`` as ``what`` (read now in the background; ``wait`` until read). Asking
+        again for a name already kept changes nothing."""
+        with self._lock:
+            copy = self._copies.get(what)
+            if copy is None:
+                engine = self._engine
+                copy = self._copies[what] = CommittedCopy(
+                    what, self._last_commit, lambda: compute(engine), lambda value, cancelled: value, summarize,
+                    min_wait_s=self.min_wait_s, commit_around_read=self._commit_around_read)
+        copy.start()
+        if wait:
+            copy.wait()
+
+    def kept(self, what: str) -> Any | None:
+        """The value kept as ``what`` when it is the database's as it is now (on Neo4j one round trip asks), else
+        ``None`` (and it is read again in the background); ``None`` too for a name never kept."""
+        copy = self._copies.get(what)
+        return copy.current() if copy is not None else None
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Per name: the summary of the value held (current or not), or whether it is being read."""
+        return {what: copy.summary() or {"ready": False, "reading": copy.reading}
+                for what, copy in sorted(self._copies.items())}
+
+    def close(self) -> None:
+        for copy in list(self._copies.values()):
+            copy.close()

@@ -81,6 +81,23 @@ class GraphEngine(ABC):
         (``NodeRows.read_elsewhere``: Neo4j's internal ids); an API hands them out only through its guard."""
         return None
 
+    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
+             wait: bool = False) -> bool:
+        """Keep ``compute(self)`` (a value computed by catalog queries, such as
+        :mod:`queries.coverage_intervals`) in memory as ``what``, for :meth:`kept` to give while the database is
+        unchanged. It is read in the background, now (``wait``: wait until read); never raises (a failed read is
+        logged and tried again later). ``summarize`` gives its sizes for :meth:`describe`.
+
+        Returns whether the engine keeps it: an engine that can tell when its database changes does (a read-only
+        embedded database never does; Neo4j's bookmark says, :mod:`graph.committed`); by default not. What is kept
+        must hold no member data: it is computed from the engine itself, never through an API's guard."""
+        return False
+
+    def kept(self, what: str) -> Any | None:
+        """The value :meth:`keep` keeps as ``what``, when it is the database's as it is now; else ``None`` (not kept,
+        being read, or out of date after a write: it is then read again in the background)."""
+        return None
+
     def held_topology(self) -> Topology | None:
         """The topology held now, without asking whether it is still current (Neo4j's may not be): only to choose
         how to answer (a node's degree), never as an answer. By default :meth:`topology`."""

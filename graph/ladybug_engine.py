@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import ladybug
 import pyarrow as pa
 
+from graph.committed import SNAPSHOT, KeptValues
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters, inline_nulls
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
@@ -138,6 +139,8 @@ class LadybugEngine(GraphEngine):
         self.keeps_topology = topology and read_only  # only a read-only view is fixed (graph/topology.py)
         self._topology: Topology | None = None
         self._names: NameIndex | None = None
+        # A read-only database is a snapshot: what is computed from it stays exact while it is open.
+        self._kept = KeptValues(self, lambda: SNAPSHOT) if read_only else None
         self._node_rows: NodeRows | None = None
         self._topology_thread: threading.Thread | None = None
         self._topology_lock = threading.Lock()
@@ -414,7 +417,20 @@ class LadybugEngine(GraphEngine):
                 described["topology"]["search_names"] = name_index_summary(names)
             if rows is not None:
                 described["topology"]["node_rows"] = node_rows_summary(rows)
+        if self._kept is not None and (kept := self._kept.summaries()):
+            described["kept"] = kept
         return described
+
+    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
+             wait: bool = False) -> bool:
+        """Keep ``compute(self)`` for the engine's life (:meth:`GraphEngine.keep`); only a read-only database does."""
+        if self._kept is None or self._closed:
+            return False
+        self._kept.keep(what, compute, summarize, wait=wait)
+        return True
+
+    def kept(self, what: str) -> Any | None:
+        return self._kept.kept(what) if self._kept is not None else None
 
     # -- topology (graph/topology.py) ------------------------------------------------------------
 
@@ -505,6 +521,8 @@ class LadybugEngine(GraphEngine):
         if self._closed:
             return
         self._closed = True
+        if self._kept is not None:
+            self._kept.close()
         building = self._topology_thread
         if building is not None:
             building.join()  # it stops at its next read (cancelled), and holds a connection until then

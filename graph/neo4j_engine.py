@@ -29,7 +29,7 @@ from neo4j import GraphDatabase, NotificationDisabledClassification, Notificatio
 from neo4j import exceptions as neo4j_errors
 from neo4j.api import BookmarkManager
 
-from graph.committed import CommittedCopy
+from graph.committed import CommittedCopy, KeptValues
 from graph.cypher import allowed_label, allowed_rel_type, check_parameters
 from graph.engine import DEFAULT_BATCH_SIZE, GraphEngine, Row
 from graph.errors import EngineUnavailableError, QueryError, query_error
@@ -173,7 +173,8 @@ class Neo4jEngine(GraphEngine):
                 lambda raw, cancelled: build_copy(raw, cancelled, names=search_names,
                                                   read_by_internal_ids=self._rows_by_internal_ids), copy_summary,
                 commit_around_read=self._last_commit_once)
-        elif search_names:
+        self._kept = KeptValues(self, self.last_commit, commit_around_read=self._last_commit_once)
+        if not topology and search_names:
             self._names = committed_names(self.last_commit, self._searchable_names,
                                           commit_around_read=self._last_commit_once)
 
@@ -463,13 +464,28 @@ class Neo4jEngine(GraphEngine):
             held = self._graph.held() if self._graph is not None else None
             described["search_names"] = (name_index_summary(held.names) if held is not None
                                          else self._names.summary() if self._names is not None else None)
+        if kept := self._kept.summaries():
+            described["kept"] = kept
         return described
+
+    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
+             wait: bool = False) -> bool:
+        """Keep ``compute(self)`` while no transaction has committed since it was read (:meth:`GraphEngine.keep`,
+        :mod:`graph.committed`); read again in the background after a write."""
+        if self._closed:
+            return False
+        self._kept.keep(what, compute, summarize, wait=wait)
+        return True
+
+    def kept(self, what: str) -> Any | None:
+        return self._kept.kept(what)
 
     def close(self) -> None:
         self._closed = True
         for copy in (self._names, self._graph):
             if copy is not None:
                 copy.close()
+        self._kept.close()
         self._driver.close()
 
 

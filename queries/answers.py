@@ -19,7 +19,7 @@ import numpy as np
 from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
 from graph.topology import Topology, least_relationship, least_shortest_path, walk
-from queries import rollup
+from queries import coverage_intervals, rollup
 from queries.catalog import dataset_as_of, run_catalog
 
 Target = Literal["compound", "building", "enterprise"]
@@ -43,26 +43,27 @@ def rate(covered: int, total: int) -> float | None:
 
 
 def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdistrict", *, as_of: dt.date | None = None,
-                     min_floors: int = 20, use_rollup: bool = True) -> dict[str, Any]:
+                     min_floors: int = 20, live: bool = False,
+                     intervals: coverage_intervals.CoverageIntervals | None = None) -> dict[str, Any]:
     """Coverage of ``target`` at ``as_of``, per area of ``level``, with organizational and work rates.
 
-    Counts come per community and are summed up to subdistricts or the district, so every level
-    agrees with the level below it. At a loaded dataset's as-of date they come from the roll-up the
-    loader stored (``queries.rollup``, the same rows); at any other date, or with ``use_rollup=False``,
-    from the live catalog query.
+    Counts come per community and are summed up to subdistricts or the district, so every level agrees with the
+    level below it (a community part of two subdistricts counts in each, and once in the district). The
+    per-community rows are the live catalog query's (``coverage_compounds`` …), from the fastest source that has
+    them: the coverage intervals a served engine keeps (:mod:`queries.coverage_intervals`, any date), else at a
+    loaded dataset's as-of date the roll-up the loader stored (:mod:`queries.rollup`), else the live query.
+    ``live=True`` runs the live query whatever is kept or stored (benchmarks, checks);
+    ``intervals``: the kept intervals, when the caller already asked for them (a trend asks once).
     """
     as_of = as_of or dataset_as_of(engine)
-    stored = rollup.stored_coverage(engine, target, as_of, min_floors=min_floors) if use_rollup else None
-    if stored is not None:
-        rows = stored
-    else:
-        params: dict[str, Any] = {"as_of": as_of}
-        if target == "building":
-            params["min_floors"] = min_floors
-        rows = run_catalog(engine, COVERAGE_QUERY[target], params)
+    rows = coverage_rows(engine, target, as_of, min_floors=min_floors, live=live, intervals=intervals)
     areas: dict[str, dict[str, Any]] = {}
+    counted: set[tuple[str, str]] = set()
     for r in rows:
         area_id, area_name = r[f"{level}_id"], r[f"{level}_name"]
+        if (area_id, r["community_id"]) in counted:
+            continue  # a community part of two subdistricts has a row for each: it counts once in the district
+        counted.add((area_id, r["community_id"]))
         area = areas.setdefault(area_id, {"area_id": area_id, "area_name": area_name, "total": 0, "org": 0, "work": 0})
         area["total"] += r["total"]
         area["org"] += r["organizational_covered"]
@@ -77,6 +78,25 @@ def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdis
     if target == "building":
         answer["min_floors"] = min_floors
     return answer
+
+
+def coverage_rows(engine: GraphEngine, target: Target, as_of: dt.date, *, min_floors: int = 20, live: bool = False,
+                  intervals: coverage_intervals.CoverageIntervals | None = None) -> list[Row]:
+    """The per-community rows of the live coverage query of ``target`` at ``as_of``, from the fastest source that has
+    them (see :func:`coverage_summary`); ``intervals``: the kept intervals, when the caller already asked for them."""
+    if live:
+        return run_catalog(engine, COVERAGE_QUERY[target], _coverage_params(target, as_of, min_floors))
+    kept = intervals or coverage_intervals.kept(engine)
+    if kept is not None:
+        return kept.rows(target, as_of, min_floors=min_floors)
+    stored = rollup.stored_coverage(engine, target, as_of, min_floors=min_floors)
+    if stored is not None:
+        return stored
+    return run_catalog(engine, COVERAGE_QUERY[target], _coverage_params(target, as_of, min_floors))
+
+
+def _coverage_params(target: Target, as_of: dt.date, min_floors: int) -> dict[str, Any]:
+    return {"as_of": as_of, "min_floors": min_floors} if target == "building" else {"as_of": as_of}
 
 
 def trend_dates(start: dt.date, end: dt.date, step: Literal["year", "quarter", "month"] = "year") -> list[dt.date]:
@@ -110,8 +130,9 @@ def coverage_trend(engine: GraphEngine, target: Target, start: dt.date, end: dt.
     """District-wide (or one subdistrict's, ``area``) coverage at each date of :func:`trend_dates`."""
     level: Level = "subdistrict" if area else "district"
     points = []
+    intervals = coverage_intervals.kept(engine)  # one question for every date (on Neo4j a round trip)
     for as_of in trend_dates(start, end, step):
-        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors)["rows"]
+        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors, intervals=intervals)["rows"]
         row = next((r for r in rows if area is None or r["area_id"] == area), None)
         empty = {"covered": 0, "rate": None}
         points.append({"as_of": as_of, "total": row["total"] if row else 0,

@@ -230,6 +230,31 @@ class RollupMarkerRow(Row):
     as_of: dt.date
 
 
+class CoverageUnitRow(Row):
+    counted: Literal["compound", "building", "enterprise"]
+    id: str
+    community_id: str
+    floors: int
+
+
+class CoverageIntervalRow(Row):
+    id: str
+    mode: str
+    since: dt.date | None
+    until: dt.date | None
+    founded: dt.date | None
+    dissolved: dt.date | None
+
+
+class CommunityAreaRow(Row):
+    district_id: str
+    district_name: str
+    subdistrict_id: str
+    subdistrict_name: str
+    community_id: str
+    community_name: str
+
+
 class CoverageRow(Row):
     district_id: str
     district_name: str
@@ -548,6 +573,12 @@ SPECS: dict[str, QuerySpec] = {
                                               "商务楼宇党的覆盖(按社区和层数)", DatedCoverage, FloorsCoverageRow, "internal"),
     "coverage_rollup": QuerySpec("Stored coverage roll-up per community", "覆盖率汇总(预计算)", Rollup, CoverageRow,
                                  "internal"),
+    "coverage_units": QuerySpec("What coverage counts, per community", "覆盖统计对象(按社区)", NoParams, CoverageUnitRow,
+                                "internal"),
+    "coverage_intervals": QuerySpec("When each coverage counts", "覆盖关系的有效期", NoParams, CoverageIntervalRow,
+                                    "internal"),
+    "community_areas": QuerySpec("Communities with their subdistrict and district", "社区及所属街道、区", NoParams,
+                                 CommunityAreaRow, "internal"),
     "coverage_rollups": QuerySpec("Stored coverage roll-ups", "已预计算的覆盖率汇总", NoParams, RollupMarkerRow, "internal"),
     "gaps_compounds": QuerySpec("Compounds without coverage", "未覆盖的居民小区", Gaps, CompoundGapRow, "gaps"),
     "gaps_buildings": QuerySpec("Buildings without coverage", "未覆盖的商务楼宇", BuildingGaps, BuildingGapRow, "gaps"),

@@ -39,7 +39,7 @@ def test_rollup_answers_equal_the_live_queries_on_the_reference_dataset(referenc
         for level in LEVELS:
             fast = answers.coverage_summary(reference_engine, target, level, min_floors=min_floors)  # type: ignore[arg-type]
             slow = answers.coverage_summary(reference_engine, target, level, min_floors=min_floors,  # type: ignore[arg-type]
-                                            use_rollup=False)
+                                            live=True)
             assert fast == slow
 
 
@@ -60,7 +60,7 @@ def test_only_the_dataset_date_is_rolled_up(reference_engine: GraphEngine) -> No
 
 def test_the_summary_reads_the_rollup_and_a_rebuild_repairs_it(engine: GraphEngine, tmp_path: Path) -> None:
     load_bundle(engine, small_bundle(tmp_path / "small"))
-    live = answers.coverage_summary(engine, "compound", "community", use_rollup=False)
+    live = answers.coverage_summary(engine, "compound", "community", live=True)
     assert answers.coverage_summary(engine, "compound", "community") == live
     # Tamper with the stored counts: the summary now shows them, proving it reads the roll-up.
     engine.write("MATCH (r:CoverageRollup) WHERE r.target = 'compound' AND r.community_id <> '' SET r.total = 99")
@@ -104,7 +104,7 @@ def test_a_changed_bundle_and_sync_update_the_rollup(engine: GraphEngine, tmp_pa
     load_bundle(engine, _changed_bundle(tmp_path / "v2", cover_third=True, fourth_compound=False), sync=True)
     row = answers.coverage_summary(engine, "compound", "community")["rows"][0]
     assert (row["total"], row["organizational"]["covered"], row["work"]["covered"]) == (3, 2, 3)
-    assert answers.coverage_summary(engine, "compound", "community", use_rollup=False)["rows"][0] == row
+    assert answers.coverage_summary(engine, "compound", "community", live=True)["rows"][0] == row
 
 
 def test_a_refused_load_leaves_the_rollup_as_it_was(engine: GraphEngine, tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_a_load_that_fails_half_way_leaves_no_rollup_to_trust(engine: GraphEngin
     assert rollup.complete(engine) == set()
     assert rollup.stored_coverage(engine, "compound", SMALL_AS_OF) is None
     assert answers.coverage_summary(engine, "compound", "community") == answers.coverage_summary(
-        engine, "compound", "community", use_rollup=False)
+        engine, "compound", "community", live=True)
 
 
 def test_clearing_the_graph_removes_the_rollup(engine: GraphEngine, tmp_path: Path) -> None:

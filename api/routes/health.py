@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api import __version__
 from api.deps import EngineDep
+from queries import coverage_intervals
 
 router = APIRouter(tags=["health"])
 
@@ -42,6 +45,21 @@ class TopologyStatus(BaseModel):
                                              "with it (graph/node_rows.py), which walks and paths read their nodes from")
 
 
+class CoverageIntervalsStatus(BaseModel):
+    """When each coverage relationship counts, in memory (queries/coverage_intervals.py): coverage summaries and
+    trends at any date are computed from it once ready (on Neo4j: while no transaction has committed since)."""
+
+    ready: bool = Field(examples=[True])
+    reading: bool = Field(False, description="being read in the background (summaries use the roll-up or queries "
+                          "meanwhile)")
+    units: int | None = Field(None, description="compounds, buildings and enterprises counted, one per community "
+                              "they are counted in", examples=[1409])
+    intervals: int | None = Field(None, description="coverage relationships of theirs", examples=[1808])
+    megabytes: float | None = Field(None, description="memory it holds", examples=[0.1])
+    read_s: float | None = Field(None, description="seconds it took to read", examples=[0.12])
+    built_s: float | None = Field(None, description="seconds it took to build", examples=[0.01])
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     engine: str = Field(description="embedded or neo4j", examples=["embedded"])
@@ -58,6 +76,10 @@ class Health(BaseModel):
                                                    "transaction has committed since they were read; null before the "
                                                    "first copy is read, on the embedded engine (see topology) and with "
                                                    "ORGGRAPH_NEO4J_SEARCH_NAMES=false")
+    coverage_intervals: CoverageIntervalsStatus | None = Field(None, description="as served: when each coverage "
+                                                               "relationship counts, in memory; null where none is "
+                                                               "kept (a writable database, "
+                                                               "ORGGRAPH_COVERAGE_INTERVALS=false)")
 
 
 @router.get("/health", response_model=Health, summary="Engine status and node counts per label",
@@ -67,6 +89,15 @@ def health(engine: EngineDep) -> Health:
     counts = engine.node_counts()
     described = engine.describe()
     topology, names = described.get("topology"), described.get("search_names")
+    intervals = described.get("kept", {}).get(coverage_intervals.KEPT_AS)
     return Health(status="ok", engine=engine.kind, version=__version__, nodes=counts, total_nodes=sum(counts.values()),
                   topology=TopologyStatus(**topology) if topology is not None else None,
-                  search_names=SearchNamesStatus(**names) if names is not None else None)
+                  search_names=SearchNamesStatus(**names) if names is not None else None,
+                  coverage_intervals=_intervals_status(intervals) if intervals is not None else None)
+
+
+def _intervals_status(summary: dict[str, Any]) -> CoverageIntervalsStatus:
+    """A kept value's summary is its own sizes once read, else ``{"ready": False, "reading": …}``."""
+    if "units" in summary:
+        return CoverageIntervalsStatus(ready=True, **summary)
+    return CoverageIntervalsStatus(ready=False, reading=summary.get("reading", False))
