@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from api.problems import problem
 from graph.engine import GraphEngine, Row
 from loaders.problems import escape_formula
+from queries import answers
 from queries.catalog import get_query, prepare_params, run_catalog
 
 ListFormat = Literal["json", "csv", "xlsx"]
@@ -85,6 +86,9 @@ def catalog_pager(engine: GraphEngine, name: str, raw: Mapping[str, Any]) -> Pag
     be paged in the engine (a labeled lookup, one with its own ``LIMIT``) runs once and is sliced.
     """
     params = prepare_params(engine, name, raw)
+    kept = answers.kept_catalog_rows(engine, name, raw)  # the coverage queries, from memory when kept
+    if kept is not None:
+        return _sliced(lambda: kept)
     query = get_query(name)
     text = None if query.labeled or query.endpoint_params else query.text_for(engine.dialect)
     if text is None or not pageable(text):

@@ -141,10 +141,11 @@ class GuardedEngine(GraphEngine):
     def name_index(self) -> NameIndex | None:
         return self.inner.name_index()  # names of searchable labels only: never a member's
 
-    # What an engine keeps is computed from the real engine and holds no member data (GraphEngine.keep).
+    # What the engine keeps is computed through the guard, like any read: checked read-only and redacted (outside a
+    # request, as for a viewer), so nothing kept can hold member data that a route could not read itself.
     def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
              wait: bool = False) -> bool:
-        return self.inner.keep(what, compute, summarize, wait=wait)
+        return self.inner.keep(what, lambda _inner: compute(self), summarize, wait=wait)
 
     def kept(self, what: str) -> Any | None:
         return self.inner.kept(what)

@@ -109,13 +109,13 @@ class CommittedCopy(Generic[Raw, Kept]):
         if reading is not None:
             reading.join(timeout=timeout_s)
 
-    def close(self) -> None:
-        """Stop: a read in progress is given a moment to end (its thread is a daemon and stops building once it
-        sees the close)."""
+    def close(self, *, timeout_s: float | None = 2.0) -> None:
+        """Stop: a read in progress is given ``timeout_s`` to end (``None``: as long as it takes, for a database that
+        must not be closed under a query); its thread is a daemon and stops building once it sees the close."""
         self._closed = True
         reading = self._reading
         if reading is not None:
-            reading.join(timeout=2)
+            reading.join(timeout=timeout_s)
 
     def start(self) -> None:
         """Start reading a new copy in the background, unless one is being read or the last read is too recent.
@@ -199,10 +199,16 @@ class KeptValues:
         return copy.current() if copy is not None else None
 
     def summaries(self) -> dict[str, dict[str, Any]]:
-        """Per name: the summary of the value held (current or not), or whether it is being read."""
-        return {what: copy.summary() or {"ready": False, "reading": copy.reading}
-                for what, copy in sorted(self._copies.items())}
+        """Per name: the summary of the value held (current or not; on Neo4j it may be out of date after a write, and
+        is then being read again), or ``{}`` before the first is read; with whether a read is going on."""
+        with self._lock:
+            copies = sorted(self._copies.items())
+        return {what: {**(copy.summary() or {}), "reading": copy.reading} for what, copy in copies}
 
-    def close(self) -> None:
-        for copy in list(self._copies.values()):
-            copy.close()
+    def close(self, *, wait: bool = False) -> None:
+        """Stop every read; ``wait`` for reads in progress to end (an embedded database must not be closed under a
+        query), else give them a moment."""
+        with self._lock:
+            copies = list(self._copies.values())
+        for copy in copies:
+            copy.close(timeout_s=None if wait else 2.0)

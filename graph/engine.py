@@ -89,8 +89,8 @@ class GraphEngine(ABC):
         logged and tried again later). ``summarize`` gives its sizes for :meth:`describe`.
 
         Returns whether the engine keeps it: an engine that can tell when its database changes does (a read-only
-        embedded database never does; Neo4j's bookmark says, :mod:`graph.committed`); by default not. What is kept
-        must hold no member data: it is computed from the engine itself, never through an API's guard."""
+        embedded database never does; Neo4j's bookmark says, :mod:`graph.committed`); by default not. An API's guard
+        passes its own reads to ``compute`` (checked and redacted like every read)."""
         return False
 
     def kept(self, what: str) -> Any | None:

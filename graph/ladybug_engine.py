@@ -522,7 +522,7 @@ class LadybugEngine(GraphEngine):
             return
         self._closed = True
         if self._kept is not None:
-            self._kept.close()
+            self._kept.close(wait=True)  # a read runs its queries on this database's connections
         building = self._topology_thread
         if building is not None:
             building.join()  # it stops at its next read (cancelled), and holds a connection until then

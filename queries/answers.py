@@ -20,7 +20,7 @@ from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
 from graph.topology import Topology, least_relationship, least_shortest_path, walk
 from queries import coverage_intervals, rollup
-from queries.catalog import dataset_as_of, run_catalog
+from queries.catalog import dataset_as_of, prepare_params, run_catalog
 
 Target = Literal["compound", "building", "enterprise"]
 LabelName = Literal[
@@ -28,7 +28,7 @@ LabelName = Literal[
     "HometownGroup", "Project", "ServiceCenter", "CompoundBody", "Dataset",
 ]
 Level = Literal["district", "subdistrict", "community"]
-COVERAGE_QUERY: dict[str, str] = {
+COVERAGE_QUERY: dict[Target, str] = {
     "compound": "coverage_compounds", "building": "coverage_buildings", "enterprise": "coverage_enterprises",
 }
 GAPS_QUERY: dict[str, str] = {"compound": "gaps_compounds", "building": "gaps_buildings", "enterprise": "gaps_enterprises"}
@@ -43,27 +43,28 @@ def rate(covered: int, total: int) -> float | None:
 
 
 def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdistrict", *, as_of: dt.date | None = None,
-                     min_floors: int = 20, live: bool = False,
-                     intervals: coverage_intervals.CoverageIntervals | None = None) -> dict[str, Any]:
+                     min_floors: int = 20, live: bool = False, intervals: coverage_intervals.CoverageIntervals | None = None,
+                     asked: bool = False) -> dict[str, Any]:
     """Coverage of ``target`` at ``as_of``, per area of ``level``, with organizational and work rates.
 
     Counts come per community and are summed up to subdistricts or the district, so every level agrees with the
-    level below it (a community part of two subdistricts counts in each, and once in the district). The
+    level below it (except that a community part of two subdistricts counts in each, and once in the district). The
     per-community rows are the live catalog query's (``coverage_compounds`` …), from the fastest source that has
     them: the coverage intervals a served engine keeps (:mod:`queries.coverage_intervals`, any date), else at a
     loaded dataset's as-of date the roll-up the loader stored (:mod:`queries.rollup`), else the live query.
     ``live=True`` runs the live query whatever is kept or stored (benchmarks, checks);
-    ``intervals``: the kept intervals, when the caller already asked for them (a trend asks once).
+    ``asked``: the caller already asked the engine for the kept intervals (a trend asks once for all its dates), and
+    ``intervals`` is the answer (``None``: none kept now).
     """
     as_of = as_of or dataset_as_of(engine)
-    rows = coverage_rows(engine, target, as_of, min_floors=min_floors, live=live, intervals=intervals)
+    rows = coverage_rows(engine, target, as_of, min_floors=min_floors, live=live, intervals=intervals, asked=asked)
     areas: dict[str, dict[str, Any]] = {}
-    counted: set[tuple[str, str]] = set()
+    communities_in_area: set[tuple[str, str]] = set()
     for r in rows:
         area_id, area_name = r[f"{level}_id"], r[f"{level}_name"]
-        if (area_id, r["community_id"]) in counted:
+        if (area_id, r["community_id"]) in communities_in_area:
             continue  # a community part of two subdistricts has a row for each: it counts once in the district
-        counted.add((area_id, r["community_id"]))
+        communities_in_area.add((area_id, r["community_id"]))
         area = areas.setdefault(area_id, {"area_id": area_id, "area_name": area_name, "total": 0, "org": 0, "work": 0})
         area["total"] += r["total"]
         area["org"] += r["organizational_covered"]
@@ -81,18 +82,40 @@ def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdis
 
 
 def coverage_rows(engine: GraphEngine, target: Target, as_of: dt.date, *, min_floors: int = 20, live: bool = False,
-                  intervals: coverage_intervals.CoverageIntervals | None = None) -> list[Row]:
+                  intervals: coverage_intervals.CoverageIntervals | None = None, asked: bool = False) -> list[Row]:
     """The per-community rows of the live coverage query of ``target`` at ``as_of``, from the fastest source that has
-    them (see :func:`coverage_summary`); ``intervals``: the kept intervals, when the caller already asked for them."""
+    them (see :func:`coverage_summary`, also for ``intervals`` and ``asked``)."""
     if live:
         return run_catalog(engine, COVERAGE_QUERY[target], _coverage_params(target, as_of, min_floors))
-    kept = intervals or coverage_intervals.kept(engine)
+    kept = intervals if asked else coverage_intervals.kept(engine)
     if kept is not None:
         return kept.rows(target, as_of, min_floors=min_floors)
     stored = rollup.stored_coverage(engine, target, as_of, min_floors=min_floors)
     if stored is not None:
         return stored
     return run_catalog(engine, COVERAGE_QUERY[target], _coverage_params(target, as_of, min_floors))
+
+
+COVERAGE_TARGET: dict[str, Target] = {query: target for target, query in COVERAGE_QUERY.items()}
+
+
+def kept_catalog_rows(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> list[Row] | None:
+    """The rows of catalog query ``name`` from what the engine keeps in memory, when it keeps them: the coverage
+    queries (``coverage_compounds`` …) from the coverage intervals, the same rows in the same order (by community,
+    then subdistrict); else ``None``, and the caller runs the query. Parameters are validated as by ``run_catalog``."""
+    target = COVERAGE_TARGET.get(name)
+    if target is None:
+        return None
+    params = prepare_params(engine, name, raw)
+    kept = coverage_intervals.kept(engine)
+    return kept.rows(target, params["as_of"], min_floors=params.get("min_floors", 20)) if kept is not None else None
+
+
+def catalog_rows(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> list[Row]:
+    """:func:`queries.catalog.run_catalog`, answered from memory where the engine keeps the rows
+    (:func:`kept_catalog_rows`)."""
+    kept = kept_catalog_rows(engine, name, raw)
+    return kept if kept is not None else run_catalog(engine, name, raw)
 
 
 def _coverage_params(target: Target, as_of: dt.date, min_floors: int) -> dict[str, Any]:
@@ -132,7 +155,8 @@ def coverage_trend(engine: GraphEngine, target: Target, start: dt.date, end: dt.
     points = []
     intervals = coverage_intervals.kept(engine)  # one question for every date (on Neo4j a round trip)
     for as_of in trend_dates(start, end, step):
-        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors, intervals=intervals)["rows"]
+        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors, intervals=intervals,
+                                asked=True)["rows"]
         row = next((r for r in rows if area is None or r["area_id"] == area), None)
         empty = {"covered": 0, "rate": None}
         points.append({"as_of": as_of, "total": row["total"] if row else 0,

@@ -36,11 +36,14 @@ from typing import Any, cast
 import numpy as np
 
 from graph.engine import GraphEngine, Row
-from queries.catalog import run_catalog
+from queries.catalog import COLLECTED_ROWS, get_query
 
 KEPT_AS = "coverage intervals"
 """The name the engine keeps them under (logs, ``describe()``, the health check)."""
 TARGETS = ("compound", "building", "enterprise")
+READ_TIMEOUT_S = 600.0
+"""Time limit of each of the three queries: a read in the background, which a stuck server should still end."""
+MAX_ROWS = 1 << 40
 OPEN_START = np.iinfo(np.int64).min
 OPEN_STOP = np.iinfo(np.int64).max
 
@@ -56,6 +59,7 @@ class TargetIntervals:
     unit_floors: np.ndarray
     """Per unit: the building's floors (0 for compounds and enterprises)."""
     entities: int
+    """How many entities of the target are counted (the length of the per-entity arrays at each date)."""
     cover_entity: np.ndarray
     """Per ``COVERS`` of a counted entity: the entity's index."""
     organizational: np.ndarray
@@ -122,11 +126,21 @@ class CoverageIntervals:
 def read(engine: GraphEngine) -> CoverageIntervals:
     """Run the three catalog queries on ``engine`` and build the arrays (seconds at scale 100)."""
     started = time.perf_counter()
-    units = run_catalog(engine, "coverage_units")
-    intervals = run_catalog(engine, "coverage_intervals")
-    areas = run_catalog(engine, "community_areas")
+    units, intervals, areas = (_read_whole(engine, name) for name in ("coverage_units", "coverage_intervals",
+                                                                       "community_areas"))
     read_s = time.perf_counter() - started
     return build(units, intervals, areas, read_s=read_s)
+
+
+def _read_whole(engine: GraphEngine, name: str) -> list[Row]:
+    """Every row of parameterless catalog query ``name``, with a time limit of its own (``READ_TIMEOUT_S``): a read in
+    the background, not a request's, and tens of seconds on a cold server at the largest scales."""
+    text = get_query(name).text_for(engine.dialect)
+    _, rows, _ = engine.read_limited(text, {}, max_rows=MAX_ROWS, timeout_s=READ_TIMEOUT_S)
+    if len(rows) == 1 and rows[0].keys() == {COLLECTED_ROWS}:  # one record holding the rows (queries/catalog.py)
+        collected: list[Row] = rows[0][COLLECTED_ROWS]
+        return collected
+    return rows
 
 
 def build(units: Iterable[Row], intervals: Iterable[Row], areas: Iterable[Row], *, read_s: float = 0.0
@@ -162,6 +176,8 @@ def _target(units: list[Row], covers: list[Row], entity_index: dict[str, int], c
             ) -> TargetIntervals:
     start = np.maximum(_days([c["since"] for c in covers], OPEN_START), _days([c["founded"] for c in covers], OPEN_START))
     stop = np.minimum(_days([c["until"] for c in covers], OPEN_STOP), _days([c["dissolved"] for c in covers], OPEN_STOP))
+    undated = ~np.array([bool(c["dated"]) for c in covers], dtype=bool)
+    start[undated] = OPEN_STOP  # a bound that is not a date: the live queries never count it
     return TargetIntervals(
         unit_entity=np.array([entity_index[u["id"]] for u in units], dtype=np.int64),
         unit_community=np.array([community_index[u["community_id"]] for u in units], dtype=np.int64),

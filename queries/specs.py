@@ -244,6 +244,7 @@ class CoverageIntervalRow(Row):
     until: dt.date | None
     founded: dt.date | None
     dissolved: dt.date | None
+    dated: bool
 
 
 class CommunityAreaRow(Row):

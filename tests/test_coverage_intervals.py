@@ -20,7 +20,7 @@ from graph.neo4j_engine import Neo4jEngine
 from loaders.bundle import BundleWriter
 from loaders.load import load_bundle
 from queries import answers, coverage_intervals
-from queries.catalog import run_catalog
+from queries.catalog import get_query, run_catalog
 
 A, B, C = "440303001011", "440303002001", "440303001012"
 """Three communities: A in subdistrict 001, B in 002, and C part of both (a community that moved)."""
@@ -116,6 +116,20 @@ def test_they_count_as_the_live_queries_on_a_hand_built_graph(engine: GraphEngin
     assert intervals.summary()["intervals"] == 6  # not the area's COVERS
 
 
+def test_a_community_in_two_subdistricts_counts_in_each_and_once_in_the_district(engine: GraphEngine,
+                                                                                  tmp_path: Path) -> None:
+    load_bundle(engine, interval_bundle(tmp_path / "intervals"))
+    as_of = dt.date(2012, 6, 1)  # cmp-1 organizational, cmp-2 work (in A and B), cmp-3 (in C) organizational
+    for live in (True, False):  # the same sums from the live rows and from the intervals' rows
+        def summary(level: answers.Level, x: bool = live) -> list[tuple[str, int, int, int]]:
+            rows = answers.coverage_summary(engine, "compound", level, as_of=as_of, live=x)["rows"]
+            return [(r["area_id"], r["total"], r["organizational"]["covered"], r["work"]["covered"]) for r in rows]
+
+        assert summary("community") == [(A, 2, 1, 2), (C, 1, 1, 1), (B, 1, 0, 1)]
+        assert summary("subdistrict") == [(S1, 3, 2, 3), (S2, 2, 1, 2)]
+        assert summary("district") == [("440303", 4, 2, 4)]
+
+
 def boundary_dates(intervals: coverage_intervals.CoverageIntervals, count: int = 12) -> list[dt.date]:
     """Days on which some coverage starts or stops, and the days before them: where an off-by-one shows."""
     days = np.unique(np.concatenate([np.concatenate([t.start, t.stop]) for t in intervals.targets.values()]))
@@ -124,7 +138,7 @@ def boundary_dates(intervals: coverage_intervals.CoverageIntervals, count: int =
     return sorted({dt.date.fromordinal(int(d) + shift) for d in chosen for shift in (-1, 0)})
 
 
-def test_they_give_the_live_rows_at_every_boundary_of_the_reference_dataset(reference_engine: GraphEngine) -> None:
+def test_they_give_the_live_rows_around_the_boundaries_of_the_reference_dataset(reference_engine: GraphEngine) -> None:
     intervals = coverage_intervals.read(reference_engine)
     dates = boundary_dates(intervals)
     assert len(dates) >= 20 and dates[0].year < 2010 and dates[-1].year >= 2018
@@ -151,6 +165,7 @@ class QueryLog:
 
     def __init__(self, engine: GraphEngine, monkeypatch: pytest.MonkeyPatch) -> None:
         self.texts: list[str] = []
+        self.engine_dialect = engine.dialect
         real = engine.read
 
         def read(query: str, params: Any = None) -> list[Row]:
@@ -160,7 +175,11 @@ class QueryLog:
         monkeypatch.setattr(engine, "read", read)
 
     def coverage_queries(self) -> list[str]:
-        return [text for text in self.texts if "COVERS" in text or "CoverageRollup" in text]
+        """The live coverage queries and the roll-up's that ran (not the intervals' own reads)."""
+        names = (*answers.COVERAGE_QUERY.values(), "coverage_rollup", "coverage_rollups")
+        dialect = self.engine_dialect
+        texts = {get_query(name).text_for(dialect) for name in names}
+        return [text for text in self.texts if text in texts]
 
 
 @pytest.fixture
@@ -185,6 +204,9 @@ def test_a_read_only_database_keeps_them_and_summaries_and_trends_use_them(
             fast = answers.coverage_summary(served, target, level, as_of=as_of, min_floors=min_floors)  # type: ignore[arg-type]
             assert fast == answers.coverage_summary(reference_embedded, target, level, as_of=as_of,  # type: ignore[arg-type]
                                                     min_floors=min_floors, live=True)
+    for name, params in (("coverage_compounds", {"as_of": "2013-07-01"}), ("coverage_enterprises", {}),
+                         ("coverage_buildings", {"as_of": "2010-01-01", "min_floors": 1})):
+        assert answers.catalog_rows(served, name, params) == run_catalog(reference_embedded, name, params)  # in order
     trend = answers.coverage_trend(served, "building", dt.date(2006, 1, 1), dt.date(2018, 12, 28))
     assert trend == answers.coverage_trend(reference_embedded, "building", dt.date(2006, 1, 1), dt.date(2018, 12, 28))
     assert trend[0]["work"]["covered"] < trend[-1]["work"]["covered"] == 31
@@ -211,7 +233,7 @@ def test_neo4j_keeps_them_while_nothing_commits(neo4j_engine: Neo4jEngine, tmp_p
         assert coverage_intervals.kept(served) is None
         summary = answers.coverage_summary(served, "compound", "community", as_of=early)
         assert [row["work"]["covered"] for row in summary["rows"]] == [1, 0, 0]  # live: it sees the write
-        assert log.coverage_queries()
+        assert get_query("coverage_compounds").text_for("neo4j") in log.coverage_queries()
         deadline = time.monotonic() + 30
         while (after := coverage_intervals.kept(served)) is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -219,6 +241,25 @@ def test_neo4j_keeps_them_while_nothing_commits(neo4j_engine: Neo4jEngine, tmp_p
         assert counts(after.rows("compound", early))[(A, S1)] == (2, 0, 1)
     finally:
         served.close()
+
+
+def test_a_bound_that_is_not_a_date_never_counts_as_in_the_live_queries(neo4j_engine: Neo4jEngine,
+                                                                          tmp_path: Path) -> None:
+    """Neo4j holds whatever a hand-written query stored: a text or a datetime where a date belongs compares as null
+    in the live queries, which then never count that COVERS; the intervals must not either (nor fail to read)."""
+    load_bundle(neo4j_engine, interval_bundle(tmp_path / "intervals"))
+    neo4j_engine.write("MATCH (:PartyOrg)-[c:COVERS]->(:Compound {id: $id}) SET c.since = $text", {"id": "cmp-2",
+                                                                                                   "text": "2012-06-01"})
+    neo4j_engine.write("MATCH (o:PartyOrg {id: $id}) SET o.founded = datetime($when)", {"id": "org-b",
+                                                                                        "when": "2010-01-01T00:00:00"})
+    intervals = coverage_intervals.read(neo4j_engine)
+    for as_of in (dt.date(2009, 1, 1), dt.date(2012, 6, 1), dt.date(2014, 6, 1), dt.date(2030, 1, 1)):
+        for target, min_floors in CASES:
+            live = live_rows(neo4j_engine, target, as_of, min_floors)
+            assert in_order(intervals.rows(target, as_of, min_floors=min_floors)) == in_order(live), (target, as_of)
+    # cmp-1 (org-b's) and cmp-2 (text since) never count now; cmp-3 still does in 2012
+    assert counts(intervals.rows("compound", dt.date(2012, 6, 1)))[(A, S1)] == (2, 0, 0)
+    assert counts(intervals.rows("compound", dt.date(2012, 6, 1)))[(C, S1)] == (1, 1, 1)
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -250,5 +291,12 @@ def test_serve_keeps_them_and_health_says_so(reference_store: Path, reference_em
             assert status is None
         answer = client.get("/api/v1/coverage/summary",
                             params={"target": "enterprise", "level": "community", "as_of": "2016-06-30"}).json()
+        query = {"as_of": "2016-06-30", "min_floors": "1"}
+        catalog = client.get("/api/v1/queries/coverage_buildings", params=query | {"limit": 500}).json()
+        csv_text = client.get("/api/v1/queries/coverage_buildings", params=query | {"format": "csv"}).text
     live = answers.coverage_summary(reference_embedded, "enterprise", "community", as_of=dt.date(2016, 6, 30), live=True)
     assert answer["rows"] == live["rows"] and len(live["rows"]) > 40
+    live_rows = run_catalog(reference_embedded, "coverage_buildings", query)
+    assert catalog["rows"] == live_rows and catalog["total"] == len(live_rows) > 20
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    assert len(lines) == len(live_rows) + 1 and lines[1].split(",")[4] == live_rows[0]["community_id"]

@@ -13,7 +13,7 @@ from api.export import DOWNLOADS, DownloadFormat, catalog_pager, download, reque
 from api.problems import NotFoundError
 from api.routes.common import Limit, Offset, PageOf
 from queries import answers
-from queries.catalog import get_query, run_catalog
+from queries.catalog import get_query
 from queries.specs import SPECS
 
 router = APIRouter(prefix="/queries", tags=["catalog"])
@@ -82,5 +82,5 @@ def run(engine: EngineDep, name: str, request: Request, limit: Limit = 100, offs
             raw[key] = value
     if format != "json":
         return download(format, catalog_pager(engine, name, raw), name, offset=offset, limit=requested_limit(request, limit))
-    rows = run_catalog(engine, name, raw)
+    rows = answers.catalog_rows(engine, name, raw)
     return answers.page(rows, limit, offset, name=name, parameters=raw).as_dict()
