@@ -217,13 +217,14 @@ def test_neo4j_keeps_them_while_nothing_commits(neo4j_engine: Neo4jEngine, tmp_p
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(KeptValues, "min_wait_s", 0.05)  # read again at once after the write below
     load_bundle(neo4j_engine, interval_bundle(tmp_path / "intervals"))
-    served = Neo4jEngine(neo4j_engine.uri)
+    raw = Neo4jEngine(neo4j_engine.uri)
+    served = guard(raw)  # as the API sees it: the intervals are read through the guard
     try:
         assert coverage_intervals.keep(served, wait=True) is True
         before = coverage_intervals.kept(served)
         assert before is not None
         early = dt.date(2009, 12, 31)
-        log = QueryLog(served, monkeypatch)
+        log = QueryLog(raw, monkeypatch)
         summary = answers.coverage_summary(served, "compound", "community", as_of=early)
         assert log.coverage_queries() == []
         assert [row["work"]["covered"] for row in summary["rows"]] == [0, 0, 0]
@@ -240,7 +241,7 @@ def test_neo4j_keeps_them_while_nothing_commits(neo4j_engine: Neo4jEngine, tmp_p
         assert after is not None and after is not before
         assert counts(after.rows("compound", early))[(A, S1)] == (2, 0, 1)
     finally:
-        served.close()
+        raw.close()
 
 
 def test_a_bound_that_is_not_a_date_never_counts_as_in_the_live_queries(neo4j_engine: Neo4jEngine,
