@@ -93,8 +93,33 @@ def catalog_pager(engine: GraphEngine, name: str, raw: Mapping[str, Any]) -> Pag
     text = None if query.labeled or query.endpoint_params else query.text_for(engine.dialect)
     if text is None or not pageable(text):
         return _sliced(lambda: run_catalog(engine, name, raw))
+    return skip_safe_pager(engine, text, params)
+
+
+def skip_safe_pager(engine: GraphEngine, text: str, params: Mapping[str, Any]) -> Pager:
+    """Chunks of ``text`` (a pageable query, :func:`pageable`), each by ``SKIP``/``LIMIT``, never skipping past the
+    rows known to exist.
+
+    LadybugDB 0.22 crashes the process (after a few runs) on ``ORDER BY … SKIP s LIMIT n`` when ``s`` lies far past
+    the last row; ``LIMIT`` alone, and a ``SKIP`` up to the last row, are safe (``tests/test_ladybug_skip.py``). A
+    download's first chunk at an ``offset`` not yet known to lie within the rows is therefore read as ``LIMIT
+    offset + n`` and its first ``offset`` rows dropped (once: the rows before it, at most); every later chunk
+    follows a full one, so its ``SKIP`` is at most the number of rows.
+    """
     paged = f"{text}\nSKIP ${PAGE_SKIP} LIMIT ${PAGE_LIMIT}"
-    return lambda skip, count: engine.read(paged, {**params, PAGE_SKIP: skip, PAGE_LIMIT: count})
+    first = f"{text}\nLIMIT ${PAGE_LIMIT}"
+    known = 0  # rows known to exist
+
+    def pager(skip: int, count: int) -> list[Row]:
+        nonlocal known
+        if skip <= known:
+            rows = engine.read(paged, {**params, PAGE_SKIP: skip, PAGE_LIMIT: count})
+        else:
+            rows = engine.read(first, {**params, PAGE_LIMIT: skip + count})[skip:]
+        known = max(known, skip + len(rows))
+        return rows
+
+    return pager
 
 
 def _sliced(fetch_all: Callable[[], list[Row]]) -> Pager:

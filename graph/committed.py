@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -154,6 +155,13 @@ class CommittedCopy(Generic[Raw, Kept]):
                 self._reading = None
 
 
+def _alive(engine: weakref.ref[Any]) -> Any:
+    found = engine()
+    if found is None:
+        raise RuntimeError("the engine is gone")
+    return found
+
+
 SNAPSHOT = "snapshot"
 """The "bookmark" of a database that cannot change while it is open (a read-only embedded one): always the same."""
 
@@ -171,7 +179,9 @@ class KeptValues:
 
     def __init__(self, engine: Any, last_commit: Callable[[], str], *,
                  commit_around_read: Callable[[], str] | None = None) -> None:
-        self._engine = engine
+        # Weakly: the engine holds its KeptValues, and a reference back would make a cycle that only the cyclic
+        # garbage collector frees, at any moment and on any thread, instead of when the engine's last reference goes.
+        self._engine = weakref.ref(engine)
         self._last_commit = last_commit
         self._commit_around_read = commit_around_read
         self._copies: dict[str, CommittedCopy[Any, Any]] = {}
@@ -186,7 +196,7 @@ class KeptValues:
             if copy is None:
                 engine = self._engine
                 copy = self._copies[what] = CommittedCopy(
-                    what, self._last_commit, lambda: compute(engine), lambda value, cancelled: value, summarize,
+                    what, self._last_commit, lambda: compute(_alive(engine)), lambda value, cancelled: value, summarize,
                     min_wait_s=self.min_wait_s, commit_around_read=self._commit_around_read)
         copy.start()
         if wait:

@@ -48,15 +48,16 @@ def bigram_phrase(q: str) -> str | None:
 
 def search_params(q: str, labels: Sequence[str], *, limit: int | None = None, offset: int | None = None
                   ) -> dict[str, Any]:
-    """The parameters of ``search_by_name`` (with ``limit`` and ``offset``) or ``search_count`` (without): the
-    term, the labels, and the term to look for among the names' pinyin initials (``None``: the names only).
+    """The parameters of ``search_by_name`` (with ``limit`` and ``offset``, and ``upto``, their sum) or
+    ``search_count`` (without): the term, the labels, and the term to look for among the names' pinyin initials
+    (``None``: the names only).
 
     >>> search_params("LHQ", ["Subdistrict"])
     {'q': 'LHQ', 'labels': ['Subdistrict'], 'initials': 'lhq'}
     """
     params: dict[str, Any] = {"q": q, "labels": list(labels), "initials": initials_term(q)}
     if limit is not None:
-        params.update(limit=limit, offset=offset or 0)
+        params.update(limit=limit, offset=offset or 0, upto=(offset or 0) + limit)
     return params
 
 

@@ -6,6 +6,8 @@ WHERE (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) AND label(n) IN
 WITH count(n) AS total
 MATCH (n:District:Subdistrict:Community:Compound:Building:BusinessArea:Enterprise:PartyOrg:HometownGroup:Project:ServiceCenter:CompoundBody:Fact)
 WHERE (n.name CONTAINS $q OR n.name_initials CONTAINS $initials) AND label(n) IN $labels
+// The page as search_by_name takes it, for LadybugDB's sake (see there).
+WITH n, total ORDER BY size(n.name), n.id LIMIT $upto
 RETURN n.id AS id, n.name AS name, label(n) AS label, total
-ORDER BY size(n.name), id
-SKIP $offset LIMIT $limit
+ORDER BY size(name), id
+SKIP $offset

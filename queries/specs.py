@@ -150,7 +150,7 @@ class Search(Params):
     limit: int = Field(20, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
-    computed_params: ClassVar[frozenset[str]] = frozenset({"initials"})
+    computed_params: ClassVar[frozenset[str]] = frozenset({"initials", "upto"})
     """Parameters the query gets from the others, never from a caller."""
 
     def cypher_params(self) -> dict[str, Any]:
@@ -160,7 +160,7 @@ class Search(Params):
 
 
 class SearchPage(Search):
-    computed_params: ClassVar[frozenset[str]] = frozenset({"initials", "phrase"})
+    computed_params: ClassVar[frozenset[str]] = frozenset({"initials", "upto", "phrase"})
     """As :class:`Search`'s, and the full-text phrase of a two-character term (never taken as given)."""
 
     def cypher_params(self) -> dict[str, Any]:
