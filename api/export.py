@@ -86,7 +86,7 @@ def catalog_pager(engine: GraphEngine, name: str, raw: Mapping[str, Any]) -> Pag
     be paged in the engine (a labeled lookup, one with its own ``LIMIT``) runs once and is sliced.
     """
     params = prepare_params(engine, name, raw)
-    kept = answers.kept_catalog_rows(engine, name, raw)  # the coverage queries, from memory when kept
+    kept = answers.kept_catalog_rows(engine, name, params)  # the coverage queries, from memory when kept
     if kept is not None:
         return _sliced(lambda: kept)
     query = get_query(name)

@@ -22,10 +22,7 @@ from typing import Any
 
 from bench.api import _database, _open
 from bench.common import md_table, parse_list
-from bench.scale import time_call
-
-CASES: list[tuple[str, str, int]] = [("compound", "compound", 20), ("building", "building", 20),
-                                     ("building, min_floors 1", "building", 1), ("enterprise", "enterprise", 20)]
+from bench.scale import SUMMARY_CASES, time_call
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,7 +62,7 @@ def measure(engine: Any, kind: str, scale: int, dates: list[dt.date], repeat: in
           f"{engine.describe()['kept'][coverage_intervals.KEPT_AS]}", flush=True)
     rows = []
     for as_of in dates:
-        for name, target, floors in CASES:
+        for name, target, floors in SUMMARY_CASES:
             def summary(live: bool, t: Any = target, f: int = floors, d: dt.date = as_of) -> dict[str, Any]:
                 return answers.coverage_summary(engine, t, "subdistrict", as_of=d, min_floors=f, live=live)
 

@@ -117,6 +117,12 @@ def time_call(fn: Any, repeat: int) -> dict[str, Any]:
     return {"p50_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
 
 
+SUMMARY_CASES: list[tuple[str, Any, int]] = [
+    ("compound", "compound", 20), ("building", "building", 20), ("building, min_floors 1", "building", 1),
+    ("enterprise", "enterprise", 20)]
+"""The coverage summaries the benchmarks time: (name, target, min_floors)."""
+
+
 def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
     """The coverage summary per subdistrict for each target (buildings also with min_floors 1: every building), three
     ways: from the stored roll-up (the dataset's date), computed live, and from the coverage intervals the served
@@ -124,11 +130,8 @@ def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
     and checked equal to the live answer there)."""
     from queries import answers, coverage_intervals
 
-    cases: list[tuple[str, answers.Target, int]] = [
-        ("compound", "compound", 20), ("building", "building", 20), ("building, min_floors 1", "building", 1),
-        ("enterprise", "enterprise", 20)]
     figures: dict[str, dict[str, Any]] = {}
-    for name, target, floors in cases:  # before the intervals are kept, which would answer instead of the roll-up
+    for name, target, floors in SUMMARY_CASES:  # before the intervals are kept, which would answer instead of the roll-up
         for how, live in (("roll-up", False), ("live", True)):
             figures[f"{name} ({how})"] = time_call(lambda t=target, f=floors, x=live: answers.coverage_summary(
                 engine, t, "subdistrict", min_floors=f, live=x), repeat)
@@ -136,7 +139,7 @@ def time_summaries(engine: Any, repeat: int) -> dict[str, dict[str, Any]]:
         _log("  the coverage intervals were not kept (see the log); their summaries are not timed")
         return figures
     _log(f"  coverage intervals: {engine.describe().get('kept')}")
-    for name, target, floors in cases:
+    for name, target, floors in SUMMARY_CASES:
         live_rows = answers.coverage_summary(engine, target, "subdistrict", min_floors=floors, live=True)["rows"]
         if answers.coverage_summary(engine, target, "subdistrict", min_floors=floors)["rows"] != live_rows:
             raise SystemExit(f"{name}: the summary from the coverage intervals differs from the live one")

@@ -186,12 +186,15 @@ class KeptValues:
         self._commit_around_read = commit_around_read
         self._copies: dict[str, CommittedCopy[Any, Any]] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def keep(self, what: str, compute: Callable[[Any], Any], summarize: Callable[[Any], dict[str, Any]], *,
-             wait: bool = False) -> None:
-        """Start keeping ``compute(engine)`` as ``what`` (read now in the background; ``wait`` until read). Asking
-        again for a name already kept changes nothing."""
+             wait: bool = False) -> bool:
+        """Start keeping ``compute(engine)`` as ``what`` (read now in the background; ``wait`` until read); ``False``
+        once closed. Asking again for a name already kept changes nothing."""
         with self._lock:
+            if self._closed:
+                return False
             copy = self._copies.get(what)
             if copy is None:
                 engine = self._engine
@@ -201,6 +204,7 @@ class KeptValues:
         copy.start()
         if wait:
             copy.wait()
+        return True
 
     def kept(self, what: str) -> Any | None:
         """The value kept as ``what`` when it is the database's as it is now (on Neo4j one round trip asks), else
@@ -219,6 +223,7 @@ class KeptValues:
         """Stop every read; ``wait`` for reads in progress to end (an embedded database must not be closed under a
         query), else give them a moment."""
         with self._lock:
+            self._closed = True
             copies = list(self._copies.values())
         for copy in copies:
             copy.close(timeout_s=None if wait else 2.0)

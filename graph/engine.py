@@ -16,6 +16,7 @@ from graph.model import NODE_MODELS, REL_MODELS
 from graph.schema import DERIVED_TABLES, GraphSchema
 
 if TYPE_CHECKING:
+    from graph.committed import KeptValues
     from graph.name_index import NameIndex
     from graph.node_rows import NodeRows
     from graph.topology import Topology
@@ -81,6 +82,10 @@ class GraphEngine(ABC):
         (``NodeRows.read_elsewhere``: Neo4j's internal ids); an API hands them out only through its guard."""
         return None
 
+    kept_values: KeptValues | None = None
+    """What :meth:`keep` keeps (:class:`graph.committed.KeptValues`): set by an engine that can tell when its database
+    changes; ``None`` (the default) keeps nothing."""
+
     def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
              wait: bool = False) -> bool:
         """Keep ``compute(self)`` (a value computed by catalog queries, such as
@@ -91,12 +96,16 @@ class GraphEngine(ABC):
         Returns whether the engine keeps it: an engine that can tell when its database changes does (a read-only
         embedded database never does; Neo4j's bookmark says, :mod:`graph.committed`); by default not. An API's guard
         passes its own reads to ``compute`` (checked and redacted like every read)."""
-        return False
+        return self.kept_values is not None and self.kept_values.keep(what, compute, summarize, wait=wait)
 
     def kept(self, what: str) -> Any | None:
         """The value :meth:`keep` keeps as ``what``, when it is the database's as it is now; else ``None`` (not kept,
         being read, or out of date after a write: it is then read again in the background)."""
-        return None
+        return self.kept_values.kept(what) if self.kept_values is not None else None
+
+    def kept_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per name kept, its sizes (or that it is being read), for :meth:`describe`."""
+        return self.kept_values.summaries() if self.kept_values is not None else {}
 
     def held_topology(self) -> Topology | None:
         """The topology held now, without asking whether it is still current (Neo4j's may not be): only to choose

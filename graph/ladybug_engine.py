@@ -154,7 +154,7 @@ class LadybugEngine(GraphEngine):
         self._topology: Topology | None = None
         self._names: NameIndex | None = None
         # A read-only database is a snapshot: what is computed from it stays exact while it is open.
-        self._kept = KeptValues(self, lambda: SNAPSHOT) if read_only else None
+        self.kept_values = KeptValues(self, lambda: SNAPSHOT) if read_only else None
         self._node_rows: NodeRows | None = None
         self._topology_thread: threading.Thread | None = None
         self._topology_lock = threading.Lock()
@@ -432,20 +432,9 @@ class LadybugEngine(GraphEngine):
                 described["topology"]["search_names"] = name_index_summary(names)
             if rows is not None:
                 described["topology"]["node_rows"] = node_rows_summary(rows)
-        if self._kept is not None and (kept := self._kept.summaries()):
+        if kept := self.kept_summaries():
             described["kept"] = kept
         return described
-
-    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
-             wait: bool = False) -> bool:
-        """Keep ``compute(self)`` for the engine's life (:meth:`GraphEngine.keep`); only a read-only database does."""
-        if self._kept is None or self._closed:
-            return False
-        self._kept.keep(what, compute, summarize, wait=wait)
-        return True
-
-    def kept(self, what: str) -> Any | None:
-        return self._kept.kept(what) if self._kept is not None else None
 
     # -- topology (graph/topology.py) ------------------------------------------------------------
 
@@ -536,8 +525,8 @@ class LadybugEngine(GraphEngine):
         if self._closed:
             return
         self._closed = True
-        if self._kept is not None:
-            self._kept.close(wait=True)  # a read runs its queries on this database's connections
+        if self.kept_values is not None:
+            self.kept_values.close(wait=True)  # a read runs its queries on this database's connections
         building = self._topology_thread
         if building is not None:
             building.join()  # it stops at its next read (cancelled), and holds a connection until then

@@ -105,7 +105,10 @@ def _answered_names(label: str) -> tuple[str, ...]:
     dates = _date_properties(label)
     names: list[str] = []
     for name in node_row_keys(label):
-        names += [] if name == "label" else [f"{name} as text", name] if name in dates else [name]
+        if name in dates:
+            names += [f"{name} as text", name]
+        elif name != "label":
+            names.append(name)
     return tuple(names)
 
 

@@ -173,7 +173,8 @@ class Neo4jEngine(GraphEngine):
                 lambda raw, cancelled: build_copy(raw, cancelled, names=search_names,
                                                   read_by_internal_ids=self._rows_by_internal_ids), copy_summary,
                 commit_around_read=self._last_commit_once)
-        self._kept = KeptValues(self, self.last_commit, commit_around_read=self._last_commit_once)
+        # What is computed from the database is kept while the bookmark says it is unchanged (GraphEngine.keep).
+        self.kept_values: KeptValues = KeptValues(self, self.last_commit, commit_around_read=self._last_commit_once)
         if not topology and search_names:
             self._names = committed_names(self.last_commit, self._searchable_names,
                                           commit_around_read=self._last_commit_once)
@@ -464,28 +465,16 @@ class Neo4jEngine(GraphEngine):
             held = self._graph.held() if self._graph is not None else None
             described["search_names"] = (name_index_summary(held.names) if held is not None
                                          else self._names.summary() if self._names is not None else None)
-        if kept := self._kept.summaries():
+        if kept := self.kept_summaries():
             described["kept"] = kept
         return described
-
-    def keep(self, what: str, compute: Callable[[GraphEngine], Any], summarize: Callable[[Any], dict[str, Any]], *,
-             wait: bool = False) -> bool:
-        """Keep ``compute(self)`` while no transaction has committed since it was read (:meth:`GraphEngine.keep`,
-        :mod:`graph.committed`); read again in the background after a write."""
-        if self._closed:
-            return False
-        self._kept.keep(what, compute, summarize, wait=wait)
-        return True
-
-    def kept(self, what: str) -> Any | None:
-        return self._kept.kept(what)
 
     def close(self) -> None:
         self._closed = True
         for copy in (self._names, self._graph):
             if copy is not None:
                 copy.close()
-        self._kept.close()
+        self.kept_values.close()
         self._driver.close()
 
 

@@ -20,7 +20,7 @@ from graph.engine import GraphEngine, Row
 from graph.model import NODE_MODELS, label_for_id
 from graph.topology import Topology, least_relationship, least_shortest_path, walk
 from queries import coverage_intervals, rollup
-from queries.catalog import dataset_as_of, prepare_params, run_catalog
+from queries.catalog import dataset_as_of, prepare_params, run_catalog, run_query
 
 Target = Literal["compound", "building", "enterprise"]
 LabelName = Literal[
@@ -43,8 +43,8 @@ def rate(covered: int, total: int) -> float | None:
 
 
 def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdistrict", *, as_of: dt.date | None = None,
-                     min_floors: int = 20, live: bool = False, intervals: coverage_intervals.CoverageIntervals | None = None,
-                     asked: bool = False) -> dict[str, Any]:
+                     min_floors: int = 20, live: bool = False,
+                     intervals: coverage_intervals.CoverageIntervals | Literal["ask"] | None = "ask") -> dict[str, Any]:
     """Coverage of ``target`` at ``as_of``, per area of ``level``, with organizational and work rates.
 
     Counts come per community and are summed up to subdistricts or the district, so every level agrees with the
@@ -52,12 +52,12 @@ def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdis
     per-community rows are the live catalog query's (``coverage_compounds`` …), from the fastest source that has
     them: the coverage intervals a served engine keeps (:mod:`queries.coverage_intervals`, any date), else at a
     loaded dataset's as-of date the roll-up the loader stored (:mod:`queries.rollup`), else the live query.
-    ``live=True`` runs the live query whatever is kept or stored (benchmarks, checks);
-    ``asked``: the caller already asked the engine for the kept intervals (a trend asks once for all its dates), and
-    ``intervals`` is the answer (``None``: none kept now).
+    ``live=True`` runs the live query whatever is kept or stored (benchmarks, checks). ``intervals``: what the engine
+    answered when the caller already asked it for the kept intervals (a trend asks once for all its dates; ``None``:
+    none kept now); by default (``"ask"``) it is asked here.
     """
     as_of = as_of or dataset_as_of(engine)
-    rows = coverage_rows(engine, target, as_of, min_floors=min_floors, live=live, intervals=intervals, asked=asked)
+    rows = coverage_rows(engine, target, as_of, min_floors=min_floors, live=live, intervals=intervals)
     areas: dict[str, dict[str, Any]] = {}
     communities_in_area: set[tuple[str, str]] = set()
     for r in rows:
@@ -82,12 +82,12 @@ def coverage_summary(engine: GraphEngine, target: Target, level: Level = "subdis
 
 
 def coverage_rows(engine: GraphEngine, target: Target, as_of: dt.date, *, min_floors: int = 20, live: bool = False,
-                  intervals: coverage_intervals.CoverageIntervals | None = None, asked: bool = False) -> list[Row]:
+                  intervals: coverage_intervals.CoverageIntervals | Literal["ask"] | None = "ask") -> list[Row]:
     """The per-community rows of the live coverage query of ``target`` at ``as_of``, from the fastest source that has
-    them (see :func:`coverage_summary`, also for ``intervals`` and ``asked``)."""
+    them (see :func:`coverage_summary`, also for ``intervals``)."""
     if live:
         return run_catalog(engine, COVERAGE_QUERY[target], _coverage_params(target, as_of, min_floors))
-    kept = intervals if asked else coverage_intervals.kept(engine)
+    kept = coverage_intervals.kept(engine) if intervals == "ask" else intervals
     if kept is not None:
         return kept.rows(target, as_of, min_floors=min_floors)
     stored = rollup.stored_coverage(engine, target, as_of, min_floors=min_floors)
@@ -99,14 +99,14 @@ def coverage_rows(engine: GraphEngine, target: Target, as_of: dt.date, *, min_fl
 COVERAGE_TARGET: dict[str, Target] = {query: target for target, query in COVERAGE_QUERY.items()}
 
 
-def kept_catalog_rows(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> list[Row] | None:
-    """The rows of catalog query ``name`` from what the engine keeps in memory, when it keeps them: the coverage
-    queries (``coverage_compounds`` …) from the coverage intervals, the same rows in the same order (by community,
-    then subdistrict); else ``None``, and the caller runs the query. Parameters are validated as by ``run_catalog``."""
+def kept_catalog_rows(engine: GraphEngine, name: str, params: Mapping[str, Any]) -> list[Row] | None:
+    """The rows of catalog query ``name`` with ``params`` (prepared: ``queries.catalog.prepare_params``) from what the
+    engine keeps in memory, when it keeps them: the coverage queries (``coverage_compounds`` …) from the coverage
+    intervals, the same rows in the same order (by community, then subdistrict); else ``None``, and the caller runs
+    the query."""
     target = COVERAGE_TARGET.get(name)
     if target is None:
         return None
-    params = prepare_params(engine, name, raw)
     kept = coverage_intervals.kept(engine)
     return kept.rows(target, params["as_of"], min_floors=params.get("min_floors", 20)) if kept is not None else None
 
@@ -114,8 +114,11 @@ def kept_catalog_rows(engine: GraphEngine, name: str, raw: Mapping[str, Any] | N
 def catalog_rows(engine: GraphEngine, name: str, raw: Mapping[str, Any] | None = None) -> list[Row]:
     """:func:`queries.catalog.run_catalog`, answered from memory where the engine keeps the rows
     (:func:`kept_catalog_rows`)."""
-    kept = kept_catalog_rows(engine, name, raw)
-    return kept if kept is not None else run_catalog(engine, name, raw)
+    if name not in COVERAGE_TARGET:
+        return run_catalog(engine, name, raw)
+    params = prepare_params(engine, name, raw)  # once: the default as_of is a query
+    kept = kept_catalog_rows(engine, name, params)
+    return kept if kept is not None else run_query(engine, name, params)
 
 
 def _coverage_params(target: Target, as_of: dt.date, min_floors: int) -> dict[str, Any]:
@@ -155,8 +158,7 @@ def coverage_trend(engine: GraphEngine, target: Target, start: dt.date, end: dt.
     points = []
     intervals = coverage_intervals.kept(engine)  # one question for every date (on Neo4j a round trip)
     for as_of in trend_dates(start, end, step):
-        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors, intervals=intervals,
-                                asked=True)["rows"]
+        rows = coverage_summary(engine, target, level, as_of=as_of, min_floors=min_floors, intervals=intervals)["rows"]
         row = next((r for r in rows if area is None or r["area_id"] == area), None)
         empty = {"covered": 0, "rate": None}
         points.append({"as_of": as_of, "total": row["total"] if row else 0,

@@ -192,8 +192,13 @@ def run_query(engine: GraphEngine, name: str, params: Mapping[str, Any] | None =
         ends = endpoint_labels(query, params or {})
         if ends is None:
             return []
-    rows = engine.read(query.text_for(engine.dialect, label, endpoint_labels=ends), params)
-    if len(rows) == 1 and rows[0].keys() == {COLLECTED_ROWS}:  # one record holding the rows (module docstring)
+    return unfold_collected(engine.read(query.text_for(engine.dialect, label, endpoint_labels=ends), params))
+
+
+def unfold_collected(rows: list[Row]) -> list[Row]:
+    """The rows of a query, whether it returned them as rows or as one record of ``collect({…}) AS __rows__``
+    (``COLLECTED_ROWS``, module docstring)."""
+    if len(rows) == 1 and rows[0].keys() == {COLLECTED_ROWS}:
         collected: list[Row] = rows[0][COLLECTED_ROWS]
         return collected
     return rows

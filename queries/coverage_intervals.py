@@ -36,7 +36,7 @@ from typing import Any, cast
 import numpy as np
 
 from graph.engine import GraphEngine, Row
-from queries.catalog import COLLECTED_ROWS, get_query
+from queries.catalog import get_query, unfold_collected
 
 KEPT_AS = "coverage intervals"
 """The name the engine keeps them under (logs, ``describe()``, the health check)."""
@@ -137,10 +137,7 @@ def _read_whole(engine: GraphEngine, name: str) -> list[Row]:
     the background, not a request's, and tens of seconds on a cold server at the largest scales."""
     text = get_query(name).text_for(engine.dialect)
     _, rows, _ = engine.read_limited(text, {}, max_rows=MAX_ROWS, timeout_s=READ_TIMEOUT_S)
-    if len(rows) == 1 and rows[0].keys() == {COLLECTED_ROWS}:  # one record holding the rows (queries/catalog.py)
-        collected: list[Row] = rows[0][COLLECTED_ROWS]
-        return collected
-    return rows
+    return unfold_collected(rows)
 
 
 def build(units: Iterable[Row], intervals: Iterable[Row], areas: Iterable[Row], *, read_s: float = 0.0

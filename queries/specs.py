@@ -256,13 +256,7 @@ class CommunityAreaRow(Row):
     community_name: str
 
 
-class CoverageRow(Row):
-    district_id: str
-    district_name: str
-    subdistrict_id: str
-    subdistrict_name: str
-    community_id: str
-    community_name: str
+class CoverageRow(CommunityAreaRow):
     total: int
     organizational_covered: int
     work_covered: int

@@ -52,6 +52,15 @@ def secure_app(engine: GraphEngine, tmp: Path, **settings: Any) -> SecureApp:
                      audit=AuditLog(tmp / "audit.jsonl"))
 
 
+def serving_client(db_path: Path, tmp: Path, role: Role = Role.viewer, **settings: Any) -> TestClient:
+    """A client (not entered: use ``with``) of an app that opens its own embedded engine on ``db_path``, as ``serve``
+    does (read-only, with what it keeps in memory), sending a key of ``role``; ``settings`` override the rest."""
+    _, key = add_key(tmp / "keys.jsonl", role, "test")
+    config = Settings(engine="embedded", db_path=db_path, embedded_buffer_mb=128, api_keys_file=tmp / "keys.jsonl",
+                      audit_log=tmp / "audit.jsonl", **settings)
+    return TestClient(create_app(config), headers={"X-API-Key": key})
+
+
 def member_personal_values(engine: GraphEngine) -> tuple[list[str], list[int]]:
     """Every member's name and birth year, read from the engine itself (not through the API)."""
     rows = engine.read("MATCH (m:Member) RETURN m.name AS name, m.birth_year AS birth_year ORDER BY m.id")

@@ -268,17 +268,9 @@ def test_serve_keeps_them_and_health_says_so(reference_store: Path, reference_em
                                              enabled: bool) -> None:
     """An app that opens its own engine (as ``serve`` does) starts reading them; ORGGRAPH_COVERAGE_INTERVALS=false
     keeps none. The health answer says which, and the summaries are the same either way."""
-    from fastapi.testclient import TestClient
+    from tests.secure import serving_client
 
-    from api.app import create_app
-    from api.keys import Role, add_key
-    from api.settings import Settings
-
-    _, key = add_key(tmp_path / "keys.jsonl", Role.viewer, "test")
-    settings = Settings(engine="embedded", db_path=reference_store, embedded_buffer_mb=128, embedded_topology=False,
-                        coverage_intervals=enabled, api_keys_file=tmp_path / "keys.jsonl",
-                        audit_log=tmp_path / "audit.jsonl")
-    with TestClient(create_app(settings), headers={"X-API-Key": key}) as client:
+    with serving_client(reference_store, tmp_path, embedded_topology=False, coverage_intervals=enabled) as client:
         deadline = time.monotonic() + 60
         health = client.get("/api/v1/health").json()
         while enabled and not health["coverage_intervals"]["ready"] and time.monotonic() < deadline:

@@ -152,16 +152,10 @@ def test_walks_and_paths_take_no_step_in_queries(reference_topology: LadybugEngi
 def test_serve_builds_it_in_the_background_and_health_says_so(reference_store: Path, tmp_path: Path, enabled: bool) -> None:
     """An app that opens its own engine (as ``serve`` does) starts the build; ORGGRAPH_EMBEDDED_TOPOLOGY=false
     keeps none. The health answer shows which, and walks answer the same either way."""
-    from fastapi.testclient import TestClient
+    from api.keys import Role
+    from tests.secure import serving_client
 
-    from api.app import create_app
-    from api.keys import Role, add_key
-    from api.settings import Settings
-
-    _, key = add_key(tmp_path / "keys.jsonl", Role.admin, "test")
-    settings = Settings(engine="embedded", db_path=reference_store, embedded_buffer_mb=128, embedded_topology=enabled,
-                        api_keys_file=tmp_path / "keys.jsonl", audit_log=tmp_path / "audit.jsonl")
-    with TestClient(create_app(settings), headers={"X-API-Key": key}) as client:
+    with serving_client(reference_store, tmp_path, Role.admin, embedded_topology=enabled) as client:
         deadline = time.monotonic() + 60
         health = client.get("/api/v1/health").json()
         while enabled and not health["topology"]["ready"] and time.monotonic() < deadline:
