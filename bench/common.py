@@ -189,6 +189,15 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU time of this process's children that have ended and been waited for (neo4j-admin, a
+    server started and stopped here)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def loadavg() -> tuple[float, float, float]:
     """1, 5 and 15 minute load averages: other engineers' tests share the 2 cores, so every figure notes them."""
     return os.getloadavg()

@@ -30,6 +30,7 @@ from bench.common import (
     BENCH_DIR,
     bundle,
     bundle_info,
+    children_cpu_seconds,
     cpu_pressure,
     describe_machine,
     embedded_store_size,
@@ -49,7 +50,8 @@ from bench.common import (
     speed_probe,
 )
 
-TARGET_ROWS_PER_S = {"embedded": 100_000, "neo4j": 50_000}
+TARGET_ROWS_PER_S = {"embedded": 100_000, "neo4j": 50_000, "neo4j-admin": 50_000}
+"""Rows/s targets of issue #3; ``neo4j-admin`` is the bulk load into a new local store (``orggraph neo4j import``)."""
 TARGET_NAIVE_RATIO = 50.0
 WORKER_TIMEOUT_S = 4 * 3600
 
@@ -70,6 +72,8 @@ def _open_engine(payload: dict[str, Any]) -> Any:
 def _load_worker(payload: dict[str, Any]) -> dict[str, Any]:
     from loaders.load import load_bundle
 
+    if payload["engine"] == "neo4j-admin":
+        return _bulk_load_worker(payload)
     engine = _open_engine(payload)
     load_before = loadavg()
     cpu_before = own_cpu_seconds()
@@ -83,6 +87,30 @@ def _load_worker(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "rows": result.total_rows, "stored": stored, "seconds": result.seconds, "validate_seconds": result.validate_seconds,
         "write_seconds": result.write_seconds, "written": result.written, "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu,
+        "loadavg_before": load_before, "loadavg_after": load_after,
+    }
+
+
+def _bulk_load_worker(payload: dict[str, Any]) -> dict[str, Any]:
+    """``loaders.neo4j_bulk.bulk_load`` into a new home: validation, CSV, neo4j-admin, server start, schema, roll-up."""
+    from graph.neo4j_engine import Neo4jEngine
+    from loaders.neo4j_bulk import bulk_load
+
+    load_before, cpu_before, children_before = loadavg(), own_cpu_seconds(), children_cpu_seconds()
+    result = bulk_load(payload["bundle"], payload["home"], heap=payload["neo4j_heap"], server_heap=payload["neo4j_heap"],
+                       pagecache=payload["neo4j_pagecache"])
+    cpu, load_after = own_cpu_seconds() - cpu_before, loadavg()
+    assert result.server is not None
+    try:
+        with Neo4jEngine(result.server.uri) as engine:
+            stored = sum(engine.node_counts().values()) + sum(engine.rel_counts().values()) - 1  # minus the Dataset node
+    finally:
+        result.server.stop()  # waited for, so its CPU time joins the children's
+    phases = result.seconds_by_phase
+    return {
+        "rows": result.rows - 1, "stored": stored, "seconds": result.seconds, "validate_seconds": phases["validate"],
+        "write_seconds": result.seconds - phases["validate"], "phases": phases, "peak_rss_mb": peak_rss_mb(),
+        "cpu_seconds": cpu, "server_cpu_seconds": children_cpu_seconds() - children_before,
         "loadavg_before": load_before, "loadavg_after": load_after,
     }
 
@@ -188,6 +216,14 @@ def run_load(scale: int, engine: str, args: argparse.Namespace) -> dict[str, Any
             result["store_bytes"] = embedded_store_size(tmp / "graph.lbug")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    elif engine == "neo4j-admin":
+        tmp = Path(tempfile.mkdtemp(prefix="neo4j-admin-", dir=BENCH_DIR))
+        try:
+            payload.update(home=str(tmp / "home"), neo4j_heap=args.neo4j_heap, neo4j_pagecache=args.neo4j_pagecache)
+            result = run_worker("bench.load", payload, timeout=WORKER_TIMEOUT_S)
+            result["store_bytes"] = neo4j_store_size(tmp / "home")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     else:
         with neo4j_server(heap=args.neo4j_heap, pagecache=args.neo4j_pagecache, keep=True) as server:
             payload["uri"] = server.uri
@@ -208,6 +244,8 @@ def run_load(scale: int, engine: str, args: argparse.Namespace) -> dict[str, Any
     _log(f"  {result['rows']:,} rows in {result['seconds']:.1f} s = {result['rows_per_s']:,.0f} rows/s "
          f"(validated after {result['validate_seconds']:.1f} s, then {result['write_seconds']:.1f} s), "
          f"peak RSS {result['peak_rss_mb']:.0f} MB")
+    if "phases" in result:
+        _log("  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result["phases"].items()))
     return result
 
 
@@ -272,8 +310,14 @@ def print_report(info: dict[str, Any], loads: list[dict[str, Any]], naive: list[
                     r.get("cpu_pressure"), "/".join(f"{x:.1f}" for x in r["loadavg_before"][:1] + r["loadavg_after"][:1])])
     print(md_table(["scale", "engine", "rows", "total s", "validated after s", "then s", "rows/s", "target met"], rows))
     print("\n(Into an empty database files are written while the next ones are validated: 'validated after' is when the\n"
-          "last check ended, writes included; 'then' the files still to write, the dataset node and the roll-up.)")
+          "last check ended, writes included; 'then' the files still to write, the dataset node and the roll-up.\n"
+          "neo4j-admin: `orggraph neo4j import BUNDLE` into a new local store, from the bundle to a started server with\n"
+          "its indexes and roll-up; 'then' is everything after validation.)")
+    for r in loads:
+        if "phases" in r:
+            print(f"neo4j-admin, scale {r['scale']}: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items()))
     print()
+    print("(neo4j-admin: 'server CPU s' is the importer's and the server's, until the server stopped after the roll-up.)")
     print(md_table(["scale", "engine", "loader peak RSS MB", "server peak RSS MB", "loader CPU s", "server CPU s", "rows per CPU s",
                     "bundle MB", "store MB", "speed probe ns", "CPU pressure %", "load avg before/after"], res))
     if naive:
@@ -292,12 +336,19 @@ def print_report(info: dict[str, Any], loads: list[dict[str, Any]], naive: list[
         print(md_table(["engine", "sample rows", "naive s", "naive rows/s", "batched s", "batched rows/s", "batched ratio",
                         "fresh-db path s", "fresh-db rows/s", "fresh-db ratio", "full load rows/s / naive", "full load",
                         "sample ratio >= 50x", "speed probe ns"], nrows))
+        neo4j_naive = next((n["naive"]["rows_per_s"] for n in naive if n["engine"] == "neo4j"), None)
+        for r in loads:
+            if r["engine"] == "neo4j-admin" and neo4j_naive:
+                print(f"neo4j-admin bulk load, scale {r['scale']}: {r['rows_per_s']:,.0f} rows/s = "
+                      f"{r['rows_per_s'] / neo4j_naive:,.0f}x Neo4j's naive loader")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1,10,100", help="comma-separated scales of the reference bundle")
-    parser.add_argument("--engines", default="embedded,neo4j", help="embedded, neo4j or both")
+    parser.add_argument("--engines", default="embedded,neo4j,neo4j-admin",
+                        help="any of embedded, neo4j (transactional load into a running server), neo4j-admin (bulk load "
+                             "into a new local store: `orggraph neo4j import BUNDLE`)")
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--sample", type=int, default=2000, help="rows of Member (and of MEMBER_OF) for the naive loader")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive-loader comparison")
@@ -316,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
     info = machine()
     loads = [run_load(scale, engine, args) for scale in args.scales for engine in args.engines]
-    naive = [] if args.no_naive else [run_naive(engine, args) for engine in args.engines]
+    naive = [] if args.no_naive else [run_naive(engine, args) for engine in args.engines if engine != "neo4j-admin"]
     info["loadavg_end"] = os.getloadavg()
     path = save_results("load", {"machine": info, "args": {k: v for k, v in vars(args).items() if k != "worker"},
                                  "loads": loads, "naive": naive})

@@ -28,10 +28,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from graph.model import NODE_MODELS, REL_MODELS
 from graph.neo4j_local import IMPORT_PLAN_NAME, import_arguments
@@ -41,7 +45,7 @@ from loaders.load import LoadRefused
 from loaders.problems import write_rejects_csv
 from loaders.spool import RecordSpool
 from loaders.validate import ValidationReport, record_fields, validate_bundle
-from loaders.writes import dataset_row, node_rows, rel_rows
+from loaders.writes import dataset_row, node_rows, rel_rows, stored_batch
 
 ADMIN_TYPES: dict[type, str] = {str: "string", int: "long", float: "double", bool: "boolean", dt.date: "date"}
 """neo4j-admin column type of each model type: the types the driver gives Neo4j on a normal load."""
@@ -129,15 +133,13 @@ def _write_all(report: ValidationReport, manifest: Manifest, out: Path) -> Admin
     plan: dict[str, Any] = {"format_version": 1, "bundle": str(report.root.resolve()), "scope": manifest.scope,
                             "nodes": [], "relationships": []}
     for label in NODE_MODELS:
-        lines = _node_lines(label, _node_rows(report, files, label), result)
-        count = _write_pair(out, f"nodes/{label}", _node_header(label), lines)
+        count = _write_pair(out, f"nodes/{label}", _node_header(label), _node_parts(report, files, label, result))
         if count:
             result.nodes[label] = count
             plan["nodes"].append({"label": label, "header": f"nodes/{label}.header.csv", "data": f"nodes/{label}.csv",
                                   "rows": count})
     for rel_type in REL_MODELS:
-        lines = _rel_lines(rel_type, _rel_rows(report, files, rel_type), result)
-        count = _write_pair(out, f"rels/{rel_type}", _rel_header(rel_type), lines)
+        count = _write_pair(out, f"rels/{rel_type}", _rel_header(rel_type), _rel_parts(report, files, rel_type, result))
         if count:
             result.relationships[rel_type] = count
             plan["relationships"].append({"type": rel_type, "header": f"rels/{rel_type}.header.csv",
@@ -149,39 +151,83 @@ def _write_all(report: ValidationReport, manifest: Manifest, out: Path) -> Admin
     return result
 
 
-def _node_rows(report: ValidationReport, files: list[BundleFile], label: str) -> Iterator[dict[str, Any]]:
-    """The rows the loader would write for ``label``, from every bundle file of it (a label may be split).
+Part: TypeAlias = "Iterable[str] | pa.RecordBatch"
+"""A piece of a data file: text lines, or a record batch in the file's column order (written by Arrow's CSV writer)."""
+
+
+def _node_parts(report: ValidationReport, files: list[BundleFile], label: str, result: AdminExport) -> Iterator[Part]:
+    """The data of ``label``, as the loader would write it, from every bundle file of it (a label may be split).
 
     ``Dataset`` gets the manifest's record first, replacing a bundle row of the same id, as the loader's
-    final ``MERGE`` of that record does.
+    final ``MERGE`` of that record does. A file the column-at-a-time path validated is written from its
+    record batches, without a Python value made (except for a label with a ``float``: Java spells the
+    non-finite ones differently, so those take the text lines).
     """
     assert report.manifest is not None
     scope = report.manifest.scope
+    columns = stored_node_properties(label)
     dataset = dataset_row(report.manifest) if label == "Dataset" else None
     if dataset is not None:
-        yield dataset
+        yield _node_lines(label, [dataset], result)
     for bundle_file in files:
-        if bundle_file.kind == "node" and bundle_file.name == label:
-            rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
-            yield from (r for r in rows if dataset is None or r["id"] != dataset["id"])
+        if bundle_file.kind != "node" or bundle_file.name != label:
+            continue
+        batches = report.spooled_batches(bundle_file) if dataset is None and _arrow_writes(columns) else None
+        if batches is not None:
+            order = ["id", *(p for p in columns if p != "id")]
+            yield from (_with_constant(stored_batch(columns, b, scope).select(order), ":LABEL", f"{label};{ENTITY_LABEL}", result)
+                        for b in batches)
+            continue
+        rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
+        yield _node_lines(label, (r for r in rows if dataset is None or r["id"] != dataset["id"]), result)
 
 
-def _rel_rows(report: ValidationReport, files: list[BundleFile], rel_type: str) -> Iterator[dict[str, Any]]:
-    """The rows the loader would write for ``rel_type``, from every bundle file of it."""
+def _rel_parts(report: ValidationReport, files: list[BundleFile], rel_type: str, result: AdminExport) -> Iterator[Part]:
+    """The data of ``rel_type``, as the loader would write it, from every bundle file of it."""
     assert report.manifest is not None
+    scope = report.manifest.scope
+    props = stored_rel_properties(rel_type)
+    columns = {"source": str, "target": str, **props}
     for bundle_file in files:
-        if bundle_file.kind == "rel" and bundle_file.name == rel_type:
-            yield from rel_rows(rel_type, record_fields(bundle_file), report.spooled_values(bundle_file), report.manifest.scope)
+        if bundle_file.kind != "rel" or bundle_file.name != rel_type:
+            continue
+        for pair in report.spooled_pairs(bundle_file):
+            batches = report.spooled_batches(bundle_file, pair) if _arrow_writes(columns) else None
+            if batches is None:
+                values = report.spooled_values(bundle_file, pair)
+                yield _rel_lines(rel_type, rel_rows(rel_type, record_fields(bundle_file), values, scope), result)
+                continue
+            for batch in batches:
+                shaped = _with_constant(stored_batch(columns, batch, scope), ":TYPE", rel_type, result)
+                yield shaped.select(["source", "target", ":TYPE", *props])
 
 
-def _write_pair(out: Path, stem: str, header: str, lines: Iterable[str]) -> int:
+def _arrow_writes(columns: Mapping[str, type]) -> bool:
+    return float not in columns.values()
+
+
+def _with_constant(batch: pa.RecordBatch, name: str, value: str, result: AdminExport) -> pa.RecordBatch:
+    """``batch`` plus a column holding ``value`` in every row; notes a line break in any text (as the text cells do)."""
+    for column in batch.columns:
+        if pa.types.is_string(column.type) and pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
+            result.multiline_fields = True
+    return batch.append_column(name, pa.array([value] * batch.num_rows, pa.string()))
+
+
+def _write_pair(out: Path, stem: str, header: str, parts: Iterable[Part]) -> int:
     """Write ``stem.header.csv`` and ``stem.csv``; keep them only if there was a row. Returns the row count."""
     data_path = out / f"{stem}.csv"
     count = 0
-    with open(data_path, "w", encoding="utf-8", newline="") as handle:
-        for line in lines:
-            handle.write(line)
-            count += 1
+    options = pacsv.WriteOptions(include_header=False)  # strings always quoted, a null an empty unquoted field
+    with pa.OSFile(str(data_path), "wb") as sink:
+        for part in parts:
+            if isinstance(part, pa.RecordBatch):
+                pacsv.write_csv(part, sink, options)
+                count += part.num_rows
+                continue
+            for line in part:
+                sink.write(line.encode("utf-8"))
+                count += 1
     if count:
         (out / f"{stem}.header.csv").write_text(header + "\n", encoding="utf-8")
     else:
@@ -244,7 +290,7 @@ def _quoted(text: str) -> str:
 def _node_lines(label: str, rows: Iterable[dict[str, Any]], result: AdminExport) -> Iterator[str]:
     """Data lines of ``label``: the id, the stored properties in header order, then the labels."""
     cells = [(p, _cell_writer(t, result)) for p, t in stored_node_properties(label).items() if p != "id"]
-    labels = f"{label};{ENTITY_LABEL}"
+    labels = _quoted(f"{label};{ENTITY_LABEL}")
     for row in rows:
         yield ",".join([_quoted(row["id"]), *(cell(row[p]) for p, cell in cells), labels]) + "\n"
 
@@ -252,5 +298,6 @@ def _node_lines(label: str, rows: Iterable[dict[str, Any]], result: AdminExport)
 def _rel_lines(rel_type: str, rows: Iterable[dict[str, Any]], result: AdminExport) -> Iterator[str]:
     """Data lines of ``rel_type``: start id, end id, type, then the stored properties in header order."""
     cells = [(p, _cell_writer(t, result)) for p, t in stored_rel_properties(rel_type).items()]
+    type_cell = _quoted(rel_type)
     for row in rows:
-        yield ",".join([_quoted(row["source"]), _quoted(row["target"]), rel_type, *(cell(row[p]) for p, cell in cells)]) + "\n"
+        yield ",".join([_quoted(row["source"]), _quoted(row["target"]), type_cell, *(cell(row[p]) for p, cell in cells)]) + "\n"

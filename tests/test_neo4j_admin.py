@@ -109,7 +109,7 @@ def test_export_files_are_typed_and_listed(admin_export: AdminExport) -> None:
         ":START_ID,:END_ID,:TYPE,since:date,until:date,mode,formation,scope")
     assert "value:double" in (out / "nodes/Fact.header.csv").read_text()
     first = (out / "nodes/District.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert first == '"440303",false,"罗湖区","luohu-2018","lhq",District;Entity'  # the derived initials last
+    assert first == '"440303",false,"罗湖区","luohu-2018","lhq","District;Entity"'  # the derived initials last
     assert admin_export.nodes["Dataset"] == 1 and not admin_export.multiline_fields
     args = import_arguments(out)
     assert args[:3] == ["database", "import", "full"] and args[-1] == "neo4j"
@@ -198,3 +198,70 @@ def test_a_failed_import_leaves_no_store(tmp_path: Path) -> None:
     assert not (home / "data" / "databases" / "neo4j").exists()
     assert not (home / "data" / "transactions" / "neo4j").exists()
     shutil.rmtree(home)
+
+
+def test_files_written_from_record_batches_equal_the_text_lines(reference_bundle: Path,
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files the column-at-a-time validation spooled as Arrow batches are written by Arrow's CSV writer; byte for
+    byte they must be what the text lines (the path of every other file) give."""
+    import loaders.neo4j_admin as admin
+
+    batched = []
+    real = admin._with_constant
+    monkeypatch.setattr(admin, "_with_constant", lambda *a: batched.append(a[0].num_rows) or real(*a))
+    fast = export_for_neo4j_admin(reference_bundle, tmp_path / "fast").out_dir
+    assert sum(batched) > 40_000  # the reference bundle went through Arrow, not the lines
+    monkeypatch.setattr(admin, "_arrow_writes", lambda columns: False)
+    slow = export_for_neo4j_admin(reference_bundle, tmp_path / "slow").out_dir
+    names = sorted(p.relative_to(slow).as_posix() for p in slow.rglob("*.csv"))
+    assert names == sorted(p.relative_to(fast).as_posix() for p in fast.rglob("*.csv")) and len(names) > 30
+    for name in names:
+        assert (fast / name).read_bytes() == (slow / name).read_bytes(), name
+
+
+def test_neo4j_import_of_a_bundle_is_one_step_to_a_served_store_equal_to_a_normal_load(tmp_path: Path) -> None:
+    """`orggraph neo4j import BUNDLE`: validation, the files, neo4j-admin, the server, schema and roll-up; no files left."""
+    bundle, home = small_bundle(tmp_path / "b"), tmp_path / "home"
+    expected_engine = LadybugEngine(tmp_path / "db", buffer_pool_mb=64)
+    try:
+        load_bundle(expected_engine, bundle)
+        expected, expected_rollup = snapshot(expected_engine), rollup.complete(expected_engine)
+    finally:
+        expected_engine.close()
+    result = runner.invoke(app, ["neo4j", "import", str(bundle), "--home", str(home), "--heap", "512m"])
+    server = LocalNeo4j.attach(home)
+    try:
+        assert result.exit_code == 0 and server is not None, result.output
+        text = " ".join(result.output.split())
+        nodes = sum(len(rows) for name, rows in expected.items() if name in NODE_MODELS)  # the Dataset node included
+        rels = sum(len(rows) for name, rows in expected.items() if name in REL_MODELS)
+        assert f"imported {nodes:,} nodes and {rels:,} relationships" in text, text[text.find("imported"):][:80]
+        for phase in ("validate", "write CSV", "import", "start", "schema", "roll-up"):
+            assert f"│ {phase} " in result.output, phase
+        with Neo4jEngine(server.uri) as engine:
+            assert snapshot(engine) == expected
+            assert rollup.complete(engine) == expected_rollup != set()
+            assert {r["name"] for r in engine.read("SHOW INDEXES YIELD name RETURN name")} >= {"entity_id", "name_bigrams"}
+    finally:
+        if server is not None:
+            server.stop()
+    assert not list(home.glob("bulk-load-*"))  # the scratch export is gone
+
+
+def test_neo4j_import_refuses_an_existing_database_a_bad_bundle_and_a_plain_folder(tmp_path: Path) -> None:
+    bundle = small_bundle(tmp_path / "b")
+    existing = tmp_path / "existing"
+    (existing / "data" / "databases" / "neo4j").mkdir(parents=True)
+    refused = runner.invoke(app, ["neo4j", "import", str(bundle), "--home", str(existing)])
+    assert refused.exit_code == 1 and "already holds a Neo4j database" in " ".join(refused.output.split())
+    assert not (bundle / "rejects.csv").exists()  # refused before reading the bundle
+
+    rewrite_csv(bundle / "nodes/Compound.csv", change=lambda r: {**r, "kind": "别墅"} if r["id"] == "cmp-2" else r)
+    home = tmp_path / "home"
+    bad = runner.invoke(app, ["neo4j", "import", str(bundle), "--home", str(home)])
+    assert bad.exit_code == 2 and "nodes/Compound.csv" in bad.output and "Nothing was written" in bad.output
+    assert (bundle / "rejects.csv").is_file()
+    assert not (home / "data" / "databases" / "neo4j").exists() and not list(home.glob("bulk-load-*"))
+
+    plain = runner.invoke(app, ["neo4j", "import", str(tmp_path / "b" / "nodes"), "--home", str(tmp_path / "h2")])
+    assert plain.exit_code == 1 and "neither a bundle" in " ".join(plain.output.split())
