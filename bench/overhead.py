@@ -72,7 +72,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def _samples(engine: Any) -> dict[str, list[str]]:
+def lookup_samples(engine: Any) -> dict[str, list[str]]:
     def spread(query: str, count: int = 20) -> list[str]:
         ids = [r["id"] for r in engine.read(query)]
         return ids[:: max(1, len(ids) // count)][:count]
@@ -214,7 +214,7 @@ def run(db_path: Path, tmp: Path, *, requests: int, warmup: int, profile_to: Pat
 
     engine = LadybugEngine(db_path, read_only=True, buffer_pool_mb=1024, timeout_s=30.0)
     try:
-        samples = _samples(engine)
+        samples = lookup_samples(engine)
         lookups, branches = samples["lookup"], samples["branch"]
 
         def lookup(i: int) -> str:
