@@ -115,7 +115,7 @@ def load(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Validate a bundle and load it into the graph (atomic by default: any invalid row, nothing written)."""
-    from loaders.load import LoadRefused, load_bundle
+    from loaders.load import LoadRefused, bulk_load_tip, load_bundle
     from loaders.progress import rich_progress, show_problems
 
     start = time.perf_counter()
@@ -142,6 +142,8 @@ def load(
     console.print(table)
     elapsed = time.perf_counter() - start
     console.print(f"{result.total_rows:,} rows in {elapsed:.1f} s ({result.total_rows / max(elapsed, 1e-9):,.0f} rows/s)")
+    if (tip := bulk_load_tip(result)) is not None:
+        console.print(f"[dim]{tip}[/]", soft_wrap=True)
 
 
 @app.command("rollup")

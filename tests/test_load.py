@@ -233,3 +233,23 @@ class _Recording:
 
     def advance(self, rows: int) -> None:
         pass
+
+
+def test_a_big_first_load_into_neo4j_points_at_the_bulk_importer(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from loaders.load import BULK_TIP_ROWS, bulk_load_tip
+
+    engine = LadybugEngine(tmp_path / "db", buffer_pool_mb=64)
+    try:
+        first = load_bundle(engine, small_bundle(tmp_path / "b"))
+        again = load_bundle(engine, tmp_path / "b")
+    finally:
+        engine.close()
+    assert first.into_empty and not again.into_empty
+    big = replace(first, engine="neo4j", written={"Member": BULK_TIP_ROWS})
+    tip = bulk_load_tip(big)
+    assert tip is not None and "orggraph neo4j import BUNDLE" in tip
+    assert bulk_load_tip(replace(big, into_empty=False)) is None  # the importer only builds new stores
+    assert bulk_load_tip(replace(big, written={"Member": BULK_TIP_ROWS - 1})) is None
+    assert bulk_load_tip(replace(big, engine="embedded")) is None  # LadybugDB's COPY is already its bulk path
