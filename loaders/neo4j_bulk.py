@@ -77,6 +77,8 @@ def bulk_load(bundle: str | Path, home: str | Path, *, port: int | None = None, 
     if database_exists(home):
         raise Neo4jLocalError(f"{home} already holds a Neo4j database: a bulk load only builds a new one "
                               f"(use `orggraph load` to add to it, or a new --home)")
+    if "," in str(home):
+        raise Neo4jLocalError(f"{home}: neo4j-admin separates file names with ',', so the home's path must not hold one")
     announce = on_phase or (lambda name: None)
     home.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="bulk-load-", dir=home))

@@ -263,5 +263,8 @@ def test_neo4j_import_refuses_an_existing_database_a_bad_bundle_and_a_plain_fold
     assert (bundle / "rejects.csv").is_file()
     assert not (home / "data" / "databases" / "neo4j").exists() and not list(home.glob("bulk-load-*"))
 
+    comma = runner.invoke(app, ["neo4j", "import", str(bundle), "--home", str(tmp_path / "a,b")])
+    assert comma.exit_code == 1 and "must not hold one" in " ".join(comma.output.split())
+
     plain = runner.invoke(app, ["neo4j", "import", str(tmp_path / "b" / "nodes"), "--home", str(tmp_path / "h2")])
     assert plain.exit_code == 1 and "neither a bundle" in " ".join(plain.output.split())
