@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,9 +22,6 @@ from api.cli_keys import keys_app
 from api.cli_viz import viz_app
 from api.settings import EngineKind, Settings
 from graph.errors import GraphError
-
-if TYPE_CHECKING:
-    from loaders.neo4j_bulk import BulkLoad
 
 app = typer.Typer(
     name="orggraph",
@@ -377,7 +374,8 @@ def neo4j_import(
     home: Annotated[Path | None, typer.Option(help=NEO4J_HOME_HELP + " Its database must not exist yet.")] = None,
     port: Annotated[int | None, typer.Option(help="Bolt port of the server started afterwards. Default: a free one.")] = None,
     heap: Annotated[str, typer.Option(help="Java heap of the importer.")] = "1g",
-    start: Annotated[bool, typer.Option(help="Start the server afterwards and create the indexes and constraints.")] = True,
+    start: Annotated[bool, typer.Option(help="Start the server afterwards, create the indexes and constraints and "
+                                             "compute the coverage roll-up.")] = True,
     rejects: Annotated[Path | None, typer.Option(help="For a bundle: where to write rejects.csv. Default: BUNDLE/rejects.csv.")] = None,
 ) -> None:
     """Build a new local Neo4j store with Neo4j's own bulk importer (neo4j-admin database import full).
@@ -390,44 +388,38 @@ def neo4j_import(
 
     The importer makes no indexes or constraints, so the server is then started, they are created, and the coverage roll-up computed.
 
-    With --no-start, do that later: `orggraph neo4j start`, then `orggraph rollup`.
+    With --no-start, do that later: `orggraph neo4j start --home HOME`, then `orggraph --engine neo4j --neo4j-uri URI rollup`.
     """
     from graph.neo4j_local import DEFAULT_HOME, IMPORT_PLAN_NAME, Neo4jLocalError, ensure_jars
     from loaders.bundle import MANIFEST_NAME
     from loaders.load import LoadRefused
+    from loaders.neo4j_bulk import PHASES, bulk_load, check_new_home, import_export
     from loaders.progress import show_problems
 
-    home = home or DEFAULT_HOME
-    if not (source / MANIFEST_NAME).is_file() and not (source / IMPORT_PLAN_NAME).is_file():
+    is_bundle = (source / MANIFEST_NAME).is_file()
+    if not is_bundle and not (source / IMPORT_PLAN_NAME).is_file():
         raise fail(f"{source}: neither a bundle (no {MANIFEST_NAME}) nor an export for neo4j-admin (no {IMPORT_PLAN_NAME})")
+    if rejects is not None and not is_bundle:
+        raise fail(f"--rejects is for a bundle; {source} is an export, validated when it was written")
+    home = home or DEFAULT_HOME
     try:
+        check_new_home(home)  # before the slow steps
         with console.status("fetching Neo4j jars (first time only)…"):
             ensure_jars()
-        if (source / MANIFEST_NAME).is_file():
-            result = _bulk_load_bundle(source, home, port=port, heap=heap, start=start, rejects=rejects)
-        else:
-            result = _import_export_dir(source, home, port=port, heap=heap, start=start)
+        with console.status("…") as status:
+            def on_phase(phase: str) -> None:
+                status.update(f"{PHASES[phase]}…")
+
+            if is_bundle:
+                result = bulk_load(source, home, port=port, heap=heap, start=start, rejects_path=rejects, on_phase=on_phase)
+            else:
+                result = import_export(source, home, port=port, heap=heap, start=start, on_phase=on_phase)
     except LoadRefused as exc:
         show_problems(err_console, exc.report.problems)
         raise fail(f"{exc} Nothing was written. Problems: {exc.rejects_path}", code=2) from None
-    except Neo4jLocalError as exc:
+    except (Neo4jLocalError, OSError) as exc:
         raise fail(str(exc)) from None
-    if result.server is not None:
-        console.print(f"Neo4j is up at [bold]{result.server.uri}[/] (pid {result.server.pid}) with the imported graph.\n"
-                      f"Use it: ORGGRAPH_ENGINE=neo4j ORGGRAPH_NEO4J_URI={result.server.uri} orggraph …")
-    else:
-        console.print(f"Not started. It still needs its indexes, constraints and coverage roll-up: `orggraph neo4j start "
-                      f"--home {home}`, then `orggraph --engine neo4j --neo4j-uri URI rollup`.", soft_wrap=True)
-
-
-def _bulk_load_bundle(bundle: Path, home: Path, *, port: int | None, heap: str, start: bool, rejects: Path | None) -> BulkLoad:
-    """``orggraph neo4j import BUNDLE``: the whole bulk load, one status line per phase, then a table of the phases."""
-    from loaders.neo4j_bulk import bulk_load
-
-    with console.status("…") as status:
-        result = bulk_load(bundle, home, port=port, heap=heap, start=start, rejects_path=rejects,
-                           on_phase=lambda phase: status.update(f"{_BULK_PHASE_TEXT[phase]}…"))
-    table = Table(title="Bulk load into Neo4j", caption=f"{home}")
+    table = Table(title="Bulk load into Neo4j", caption=str(Path(home).resolve()))
     table.add_column("phase")
     table.add_column("seconds", justify="right")
     for phase, seconds in result.seconds_by_phase.items():
@@ -435,27 +427,12 @@ def _bulk_load_bundle(bundle: Path, home: Path, *, port: int | None, heap: str, 
     console.print(table)
     console.print(f"imported {result.nodes:,} nodes and {result.relationships:,} relationships: {result.rows:,} rows in "
                   f"{result.seconds:.1f} s ({result.rows_per_s:,.0f} rows/s)")
-    return result
-
-
-_BULK_PHASE_TEXT = {"validate": "validating the bundle and writing the importer's files", "import": "importing with neo4j-admin", "start": "starting Neo4j",
-                    "schema": "creating indexes and constraints", "roll-up": "computing the coverage roll-up"}
-
-
-def _import_export_dir(export_dir: Path, home: Path, *, port: int | None, heap: str, start: bool) -> BulkLoad:
-    """``orggraph neo4j import EXPORT_DIR``: import files already written by ``orggraph export --neo4j-admin``."""
-    from graph.neo4j_local import import_full
-    from loaders.neo4j_bulk import BulkLoad, start_and_finish
-
-    with console.status(f"importing {export_dir} into {home}…"):
-        imported = import_full(home, export_dir, heap=heap)
-    console.print(f"imported {imported.nodes:,} nodes and {imported.relationships:,} relationships in {imported.seconds:.1f} s "
-                  f"(log: {imported.log_path})")
-    result = BulkLoad(imported.nodes, imported.relationships, {"import": imported.seconds})
-    if start:
-        with console.status("…") as status:
-            start_and_finish(result, home, port=port, on_phase=lambda phase: status.update(f"{_BULK_PHASE_TEXT[phase]}…"))
-    return result
+    if result.server is not None:
+        console.print(f"Neo4j is up at [bold]{result.server.uri}[/] (pid {result.server.pid}) with the imported graph.\n"
+                      f"Use it: ORGGRAPH_ENGINE=neo4j ORGGRAPH_NEO4J_URI={result.server.uri} orggraph …")
+    else:
+        console.print(f"Not started. It still needs its indexes, constraints and coverage roll-up: `orggraph neo4j start "
+                      f"--home {home}`, then `orggraph --engine neo4j --neo4j-uri URI rollup`.", soft_wrap=True)
 
 
 @neo4j_app.command("status")

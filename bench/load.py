@@ -281,7 +281,8 @@ def _code_version() -> str:
     digest = hashlib.sha1()
     for name in ("loaders/load.py", "loaders/validate.py", "loaders/columnar.py", "loaders/columnar_state.py",
                  "loaders/place_links.py", "loaders/readers.py", "loaders/writes.py", "loaders/spool.py",
-                 "graph/ladybug_engine.py", "graph/neo4j_engine.py", "graph/engine.py"):
+                 "graph/ladybug_engine.py", "graph/neo4j_engine.py", "graph/engine.py",
+                 "loaders/neo4j_admin.py", "loaders/neo4j_bulk.py", "graph/neo4j_local.py"):
         path = BENCH_DIR.parent.parent / name
         if path.exists():
             digest.update(path.read_bytes())

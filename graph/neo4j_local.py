@@ -331,7 +331,7 @@ def import_full(home: Path, import_dir: Path, *, database: str = "neo4j", heap: 
     home = Path(home).resolve()
     if (running := LocalNeo4j.attach(home)) is not None:
         raise Neo4jLocalError(f"a server runs from {home} (pid {running.pid}); stop it before importing")
-    store, tx_logs = home / "data" / "databases" / database, home / "data" / "transactions" / database
+    store = home / "data" / "databases" / database
     if store.exists():
         raise Neo4jLocalError(f"database {database!r} already exists in {store}; import into a fresh home")
     lib = ensure_jars()
@@ -356,15 +356,24 @@ def import_full(home: Path, import_dir: Path, *, database: str = "neo4j", heap: 
         failed = f"no result after {timeout:.0f} s"
     except OSError as e:
         raise Neo4jLocalError(f"cannot run {cmd[0]}: {e}") from e
+    except BaseException:  # interrupted (Ctrl-C): subprocess.run has killed the importer; leave no half store
+        remove_store(home, database)
+        raise
     output = log_path.read_text(errors="replace")
     done = re.search(r"IMPORT DONE.*?(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output, re.S)
     if failed or done is None:
-        shutil.rmtree(store, ignore_errors=True)  # the importer leaves an unusable store behind
-        shutil.rmtree(tx_logs, ignore_errors=True)
+        remove_store(home, database)  # the importer leaves an unusable store behind
         raise Neo4jLocalError(f"neo4j-admin database import full failed ({failed or 'no summary'}); see {log_path}:\n"
                               f"{_import_errors(output)}")
     nodes, rels, props = map(int, done.groups())
     return ImportResult(round(time.monotonic() - began, 2), nodes, rels, props, log_path)
+
+
+def remove_store(home: Path, database: str = "neo4j") -> None:
+    """Delete ``database``'s store and transaction logs in ``home`` (after a failed import: the server must not run)."""
+    home = Path(home).resolve()
+    shutil.rmtree(home / "data" / "databases" / database, ignore_errors=True)
+    shutil.rmtree(home / "data" / "transactions" / database, ignore_errors=True)
 
 
 def _import_errors(output: str, lines: int = 30) -> str:

@@ -100,13 +100,13 @@ BULK_TIP_ROWS = 1_000_000
 
 
 def bulk_load_tip(result: LoadResult) -> str | None:
-    """A hint after a big load into an empty Neo4j: the bulk importer builds such a store several times faster
+    """A hint after a big load into an empty Neo4j: the bulk importer builds such a store about 2.5 times faster
     (``orggraph neo4j import BUNDLE``, docs/neo4j-admin-import.md). ``None`` when it would not help: another
     engine, a database that held data (the importer only builds new stores), or a bundle too small to gain.
     """
     if result.engine != "neo4j" or not result.into_empty or result.total_rows < BULK_TIP_ROWS:
         return None
-    return ("tip: a first load this big into a new local Neo4j store is several times faster with Neo4j's bulk importer: "
+    return ("tip: a first load this big into a new local Neo4j store is about 2.5 times faster with Neo4j's bulk importer: "
             "orggraph neo4j import BUNDLE --home DIR (docs/neo4j-admin-import.md)")
 
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graph.model import NODE_MODELS, REL_MODELS
@@ -177,7 +176,7 @@ def _node_parts(report: ValidationReport, files: list[BundleFile], label: str, r
         batches = report.spooled_batches(bundle_file) if dataset is None and _arrow_writes(columns) else None
         if batches is not None:
             order = ["id", *(p for p in columns if p != "id")]
-            yield from (_with_constant(stored_batch(columns, b, scope).select(order), ":LABEL", f"{label};{ENTITY_LABEL}", result)
+            yield from (_with_constant(stored_batch(columns, b, scope).select(order), ":LABEL", f"{label};{ENTITY_LABEL}")
                         for b in batches)
             continue
         rows = node_rows(label, record_fields(bundle_file), report.spooled_values(bundle_file), scope)
@@ -200,7 +199,7 @@ def _rel_parts(report: ValidationReport, files: list[BundleFile], rel_type: str,
                 yield _rel_lines(rel_type, rel_rows(rel_type, record_fields(bundle_file), values, scope), result)
                 continue
             for batch in batches:
-                shaped = _with_constant(stored_batch(columns, batch, scope), ":TYPE", rel_type, result)
+                shaped = _with_constant(stored_batch(columns, batch, scope), ":TYPE", rel_type)
                 yield shaped.select(["source", "target", ":TYPE", *props])
 
 
@@ -208,11 +207,12 @@ def _arrow_writes(columns: Mapping[str, type]) -> bool:
     return float not in columns.values()
 
 
-def _with_constant(batch: pa.RecordBatch, name: str, value: str, result: AdminExport) -> pa.RecordBatch:
-    """``batch`` plus a column holding ``value`` in every row; notes a line break in any text (as the text cells do)."""
-    for column in batch.columns:
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
-            result.multiline_fields = True
+def _with_constant(batch: pa.RecordBatch, name: str, value: str) -> pa.RecordBatch:
+    """``batch`` plus a column holding ``value`` in every row.
+
+    No text of such a batch holds a line break (which would need ``--multiline-fields``): the column-at-a-time
+    path takes only plain files, without quotes or a lone CR (``loaders.columnar``), so a field cannot span lines.
+    """
     return batch.append_column(name, pa.array([value] * batch.num_rows, pa.string()))
 
 

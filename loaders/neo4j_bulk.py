@@ -1,7 +1,8 @@
 """A bundle into a new local Neo4j store in one step, by Neo4j's own bulk importer.
 
 The transactional load (``loaders.load``) is what a running server, shared with other users, needs.
-A big *first* load into a local server is several times faster offline:
+A big *first* load into a local server is about 2.5 times faster offline (scale 100 of the reference dataset,
+docs/benchmarks.md, "Loading"):
 
 1. ``export_for_neo4j_admin``: the loader's own validation (every problem with file, row, column and
    reason; nothing written on any problem), then the CSV files of ``neo4j-admin``, in a scratch directory
@@ -12,11 +13,14 @@ A big *first* load into a local server is several times faster offline:
 5. the coverage roll-up computed, as every load ends.
 
 The result is the same graph ``orggraph load`` gives into an empty database (``tests/test_neo4j_admin.py``
-compares the two). The scratch files are removed in every case; a failed import leaves no store.
+compares the two). The scratch files are removed in every case, and an import that fails or is interrupted
+leaves no store. Once the store is imported it is kept: if the server then fails to start, or the schema or the
+roll-up fails, the server is stopped and :class:`UnfinishedStore` says how to finish by hand.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -24,16 +28,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.neo4j_local import LocalNeo4j, Neo4jLocalError, import_full
-from loaders.neo4j_admin import AdminExport, export_for_neo4j_admin
+from graph.errors import GraphError
+from graph.neo4j_local import IMPORT_PLAN_NAME, LocalNeo4j, Neo4jLocalError, import_full, remove_store
+from loaders.neo4j_admin import export_for_neo4j_admin
 
-PHASES = ("validate", "write CSV", "import", "start", "schema", "roll-up")
-"""The phases of a bulk load, in order, as :attr:`BulkLoad.seconds_by_phase` names them."""
+PHASES = {"validate": "validating the bundle and writing the importer's files", "import": "importing with neo4j-admin",
+          "start": "starting Neo4j", "schema": "creating indexes and constraints", "roll-up": "computing the coverage roll-up"}
+"""The phases ``on_phase`` is told of, in order, with what each does. :attr:`BulkLoad.seconds_by_phase` also splits
+the first one into ``validate`` and ``write CSV``."""
+
+
+class UnfinishedStore(Neo4jLocalError):
+    """The store was imported, but starting it, its schema or its roll-up failed; the server is not running."""
 
 
 @dataclass
 class BulkLoad:
-    """What :func:`bulk_load` did: rows, and seconds per phase (:data:`PHASES`); ``server`` runs unless ``start=False``."""
+    """What :func:`bulk_load` did: rows, and seconds per phase; ``server`` runs unless ``start=False``."""
 
     nodes: int
     relationships: int
@@ -42,7 +53,8 @@ class BulkLoad:
 
     @property
     def rows(self) -> int:
-        """Rows of the bundle (nodes and relationships), the ``Dataset`` node of the manifest included."""
+        """Rows of the bundle (nodes and relationships), the ``Dataset`` node of the manifest included (``orggraph
+        load`` and ``bench.load`` count without it: one row less)."""
         return self.nodes + self.relationships
 
     @property
@@ -54,9 +66,20 @@ class BulkLoad:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def database_exists(home: Path, database: str = "neo4j") -> bool:
-    """Whether ``home`` already holds ``database``'s store (the importer only builds new ones)."""
-    return (Path(home) / "data" / "databases" / database).exists()
+def check_new_home(home: str | Path, database: str = "neo4j") -> Path:
+    """``home`` resolved, if a bulk load can build ``database`` there; else :class:`Neo4jLocalError` saying why.
+    Cheap: run it before anything slow."""
+    home = Path(home).resolve()
+    if "," in str(home):
+        raise Neo4jLocalError(f"{home}: neo4j-admin separates file names with ',', so the home's path must not hold one")
+    if home.exists() and not home.is_dir():
+        raise Neo4jLocalError(f"{home} is a file, not a server home directory")
+    if (running := LocalNeo4j.attach(home)) is not None:
+        raise Neo4jLocalError(f"a server runs from {home} (pid {running.pid}); a bulk load builds a new store offline")
+    if (home / "data" / "databases" / database).exists():
+        raise Neo4jLocalError(f"{home} already holds a Neo4j database: a bulk load only builds a new one "
+                              f"(use `orggraph load` to add to it, or a new --home)")
+    return home
 
 
 def bulk_load(bundle: str | Path, home: str | Path, *, port: int | None = None, heap: str = "1g",
@@ -67,19 +90,13 @@ def bulk_load(bundle: str | Path, home: str | Path, *, port: int | None = None, 
 
     ``heap`` is the importer's Java heap, ``server_heap`` and ``pagecache`` the server's. ``on_phase(name)`` is
     called as each phase of :data:`PHASES` begins. Raises :class:`~loaders.load.LoadRefused` (nothing written,
-    problems in ``rejects.csv``) for an invalid bundle and :class:`~graph.neo4j_local.Neo4jLocalError` when the
-    home already has the database or a server, or when Neo4j fails. A server it started and could not finish
-    (schema or roll-up failed) is stopped again.
+    problems in ``rejects.csv``) for an invalid bundle, :class:`~graph.neo4j_local.Neo4jLocalError` when the home
+    cannot take a new store (:func:`check_new_home`) or the import fails, and :class:`UnfinishedStore` when the
+    imported store could not be started and finished.
     """
-    home = Path(home).resolve()
-    if (running := LocalNeo4j.attach(home)) is not None:
-        raise Neo4jLocalError(f"a server runs from {home} (pid {running.pid}); a bulk load builds a new store offline")
-    if database_exists(home):
-        raise Neo4jLocalError(f"{home} already holds a Neo4j database: a bulk load only builds a new one "
-                              f"(use `orggraph load` to add to it, or a new --home)")
-    if "," in str(home):
-        raise Neo4jLocalError(f"{home}: neo4j-admin separates file names with ',', so the home's path must not hold one")
+    home = check_new_home(home)
     announce = on_phase or (lambda name: None)
+    made_home = not home.exists()
     home.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="bulk-load-", dir=home))
     try:
@@ -88,42 +105,78 @@ def bulk_load(bundle: str | Path, home: str | Path, *, port: int | None = None, 
         result = BulkLoad(sum(export.nodes.values()), sum(export.relationships.values()),
                           {"validate": export.validate_seconds, "write CSV": export.write_seconds})
         announce("import")
-        result.seconds_by_phase["import"] = _timed(lambda: _import_checked(home, export, heap))
-    finally:
+        result.seconds_by_phase["import"] = _import_checked(home, export.out_dir, heap=heap,
+                                                            expected=(result.nodes, result.relationships))
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        if made_home and not any(home.iterdir()):
+            home.rmdir()  # refused or failed before anything was built: leave no trace
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
     if start:
         start_and_finish(result, home, port=port, heap=server_heap, pagecache=pagecache, on_phase=on_phase)
     return result
 
 
-def _import_checked(home: Path, export: AdminExport, heap: str) -> None:
-    imported = import_full(home, export.out_dir, heap=heap)
-    expected = (sum(export.nodes.values()), sum(export.relationships.values()))
+def import_export(export_dir: str | Path, home: str | Path, *, port: int | None = None, heap: str = "1g",
+                  start: bool = True, on_phase: Callable[[str], None] | None = None) -> BulkLoad:
+    """:func:`bulk_load` from a folder ``orggraph export --neo4j-admin`` wrote (its validation already done)."""
+    home = check_new_home(home)
+    plan_path = Path(export_dir) / IMPORT_PLAN_NAME
+    try:
+        plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        nodes, relationships = (sum(int(f["rows"]) for f in plan[key]) for key in ("nodes", "relationships"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise Neo4jLocalError(f"{plan_path}: not the plan of an export for neo4j-admin ({exc})") from None
+    if on_phase is not None:
+        on_phase("import")
+    result = BulkLoad(nodes, relationships)
+    result.seconds_by_phase["import"] = _import_checked(home, Path(export_dir), heap=heap, expected=(nodes, relationships))
+    if start:
+        start_and_finish(result, home, port=port, on_phase=on_phase)
+    return result
+
+
+def _import_checked(home: Path, export_dir: Path, *, heap: str, expected: tuple[int, int]) -> float:
+    """Run neo4j-admin; check it imported the ``expected`` (nodes, relationships), else remove the store. Returns the
+    seconds it took."""
+    imported = import_full(home, export_dir, heap=heap)
     if (imported.nodes, imported.relationships) != expected:  # neo4j-admin skipped something it should not have
+        remove_store(home)
         raise Neo4jLocalError(f"neo4j-admin imported {imported.nodes:,} nodes and {imported.relationships:,} relationships, "
-                              f"the export holds {expected[0]:,} and {expected[1]:,}; see {imported.log_path}")
+                              f"the export holds {expected[0]:,} and {expected[1]:,}; no store was kept (see "
+                              f"{imported.log_path})")
+    return imported.seconds
 
 
 def start_and_finish(result: BulkLoad, home: Path, *, port: int | None = None, heap: str = "1g", pagecache: str = "64m",
                      on_phase: Callable[[str], None] | None = None) -> None:
     """Start the server of an imported ``home``, create its schema and coverage roll-up (timed into ``result``, which
-    then holds the running server). A server that could not be finished is stopped again."""
+    then holds the running server). On a failure the server is stopped and :class:`UnfinishedStore` raised."""
     from graph.neo4j_engine import Neo4jEngine
     from queries import rollup
 
     announce = on_phase or (lambda name: None)
     announce("start")
     began = time.perf_counter()
-    server = LocalNeo4j.start(home, port, heap=heap, pagecache=pagecache, timeout=300)
-    result.seconds_by_phase["start"] = time.perf_counter() - began
+    server: LocalNeo4j | None = None
     try:
+        server = LocalNeo4j.start(home, port, heap=heap, pagecache=pagecache, timeout=300)
+        result.seconds_by_phase["start"] = time.perf_counter() - began
         with Neo4jEngine(server.uri, timeout_s=3600) as engine:
             announce("schema")
             result.seconds_by_phase["schema"] = _timed(engine.create_schema)
             announce("roll-up")
             result.seconds_by_phase["roll-up"] = _timed(lambda: rollup.rebuild(engine))
+    except (GraphError, Neo4jLocalError, OSError) as exc:
+        if server is not None:
+            server.stop()
+        raise UnfinishedStore(f"the store was imported into {home}, but could not be finished: {exc}\n"
+                              f"Finish it by hand: `orggraph neo4j start --home {home}`, then "
+                              f"`orggraph --engine neo4j --neo4j-uri URI rollup` (it creates the schema too).") from exc
     except BaseException:
-        server.stop()
+        if server is not None:
+            server.stop()
         raise
     result.server = server
 
