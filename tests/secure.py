@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,18 @@ def serving_client(db_path: Path, tmp: Path, role: Role = Role.viewer, **setting
     config = Settings(engine="embedded", db_path=db_path, embedded_buffer_mb=128, api_keys_file=tmp / "keys.jsonl",
                       audit_log=tmp / "audit.jsonl", **settings)
     return TestClient(create_app(config), headers={"X-API-Key": key})
+
+
+def health_when_ready(client: TestClient, part: str, busy: str, *, wait: bool = True, timeout_s: float = 60) -> dict[str, Any]:
+    """``GET /api/v1/health`` once ``health[part]["ready"]`` (what the app keeps in memory, read in the background);
+    while not ready, ``health[part][busy]`` must say it is being read. Without ``wait``, the first answer."""
+    deadline = time.monotonic() + timeout_s
+    health: dict[str, Any] = client.get("/api/v1/health").json()
+    while wait and not health[part]["ready"] and time.monotonic() < deadline:
+        assert health[part][busy] is True
+        time.sleep(0.05)
+        health = client.get("/api/v1/health").json()
+    return health
 
 
 def member_personal_values(engine: GraphEngine) -> tuple[list[str], list[int]]:

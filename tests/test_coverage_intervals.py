@@ -268,15 +268,10 @@ def test_serve_keeps_them_and_health_says_so(reference_store: Path, reference_em
                                              enabled: bool) -> None:
     """An app that opens its own engine (as ``serve`` does) starts reading them; ORGGRAPH_COVERAGE_INTERVALS=false
     keeps none. The health answer says which, and the summaries are the same either way."""
-    from tests.secure import serving_client
+    from tests.secure import health_when_ready, serving_client
 
     with serving_client(reference_store, tmp_path, embedded_topology=False, coverage_intervals=enabled) as client:
-        deadline = time.monotonic() + 60
-        health = client.get("/api/v1/health").json()
-        while enabled and not health["coverage_intervals"]["ready"] and time.monotonic() < deadline:
-            assert health["coverage_intervals"]["reading"] is True
-            time.sleep(0.05)
-            health = client.get("/api/v1/health").json()
+        health = health_when_ready(client, "coverage_intervals", "reading", wait=enabled)
         status = health["coverage_intervals"]
         if enabled:
             assert status["ready"] and status["units"] > 1000 and status["read_s"] >= 0

@@ -153,15 +153,10 @@ def test_serve_builds_it_in_the_background_and_health_says_so(reference_store: P
     """An app that opens its own engine (as ``serve`` does) starts the build; ORGGRAPH_EMBEDDED_TOPOLOGY=false
     keeps none. The health answer shows which, and walks answer the same either way."""
     from api.keys import Role
-    from tests.secure import serving_client
+    from tests.secure import health_when_ready, serving_client
 
     with serving_client(reference_store, tmp_path, Role.admin, embedded_topology=enabled) as client:
-        deadline = time.monotonic() + 60
-        health = client.get("/api/v1/health").json()
-        while enabled and not health["topology"]["ready"] and time.monotonic() < deadline:
-            assert health["topology"]["building"] is True
-            time.sleep(0.05)
-            health = client.get("/api/v1/health").json()
+        health = health_when_ready(client, "topology", "building", wait=enabled)
         if enabled:
             topology = health["topology"]
             assert topology["ready"] and topology["nodes"] == health["total_nodes"] and topology["megabytes"] > 0
