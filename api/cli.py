@@ -393,7 +393,7 @@ def neo4j_import(
     from graph.neo4j_local import DEFAULT_HOME, IMPORT_PLAN_NAME, Neo4jLocalError, ensure_jars
     from loaders.bundle import MANIFEST_NAME
     from loaders.load import LoadRefused
-    from loaders.neo4j_bulk import PHASES, bulk_load, check_new_home, import_export
+    from loaders.neo4j_bulk import PHASES, bulk_load, check_new_home, finish_by_hand, import_export
     from loaders.progress import show_problems
 
     is_bundle = (source / MANIFEST_NAME).is_file()
@@ -431,8 +431,8 @@ def neo4j_import(
         console.print(f"Neo4j is up at [bold]{result.server.uri}[/] (pid {result.server.pid}) with the imported graph.\n"
                       f"Use it: ORGGRAPH_ENGINE=neo4j ORGGRAPH_NEO4J_URI={result.server.uri} orggraph …")
     else:
-        console.print(f"Not started. It still needs its indexes, constraints and coverage roll-up: `orggraph neo4j start "
-                      f"--home {home}`, then `orggraph --engine neo4j --neo4j-uri URI rollup`.", soft_wrap=True)
+        console.print(f"Not started. It still needs its indexes, constraints and coverage roll-up: "
+                      f"{finish_by_hand(Path(home).resolve())}", soft_wrap=True)
 
 
 @neo4j_app.command("status")

@@ -27,17 +27,15 @@ def export_and_import(root: Path, export_dir: Path, home: Path, *, max_off_heap:
                       threads: int | None = None) -> dict[str, Any]:
     """``orggraph export --neo4j-admin`` of the bundle ``root`` into ``export_dir``, then ``neo4j-admin database
     import full`` into ``home`` (a fresh one), checked: the figures of both steps."""
-    from graph.neo4j_local import import_full
     from loaders.neo4j_admin import export_for_neo4j_admin
+    from loaders.neo4j_bulk import import_checked
 
     started = time.perf_counter()
     export = export_for_neo4j_admin(root, export_dir)
     exported = time.perf_counter()
-    result = import_full(home, export.out_dir, max_off_heap=max_off_heap, threads=threads)
+    expected = (sum(export.nodes.values()), sum(export.relationships.values()))
+    result = import_checked(home, export.out_dir, expected=expected, max_off_heap=max_off_heap, threads=threads)
     finished = time.perf_counter()
-    if (result.nodes, result.relationships) != (sum(export.nodes.values()), sum(export.relationships.values())):
-        raise AssertionError(f"{root}: neo4j-admin imported {result.nodes} nodes and {result.relationships} "
-                             f"relationships, the export holds {export.nodes} and {export.relationships}")
     return {"rows": export.total_rows, "nodes": result.nodes, "relationships": result.relationships,
             "validate_s": export.validate_seconds, "write_csv_s": export.write_seconds, "export_s": exported - started,
             "import_s": finished - exported, "total_s": finished - started,

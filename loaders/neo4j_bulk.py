@@ -27,9 +27,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graph.errors import GraphError
-from graph.neo4j_local import IMPORT_PLAN_NAME, LocalNeo4j, Neo4jLocalError, import_full, remove_store
+from graph.neo4j_local import IMPORT_PLAN_NAME, ImportResult, LocalNeo4j, Neo4jLocalError, import_full, remove_store
 from loaders.neo4j_admin import export_for_neo4j_admin
 
 PHASES = {"validate": "validating the bundle and writing the importer's files", "import": "importing with neo4j-admin",
@@ -105,8 +106,8 @@ def bulk_load(bundle: str | Path, home: str | Path, *, port: int | None = None, 
         result = BulkLoad(sum(export.nodes.values()), sum(export.relationships.values()),
                           {"validate": export.validate_seconds, "write CSV": export.write_seconds})
         announce("import")
-        result.seconds_by_phase["import"] = _import_checked(home, export.out_dir, heap=heap,
-                                                            expected=(result.nodes, result.relationships))
+        expected = (result.nodes, result.relationships)
+        result.seconds_by_phase["import"] = import_checked(home, export.out_dir, expected=expected, heap=heap).seconds
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         if made_home and not any(home.iterdir()):
@@ -131,22 +132,22 @@ def import_export(export_dir: str | Path, home: str | Path, *, port: int | None 
     if on_phase is not None:
         on_phase("import")
     result = BulkLoad(nodes, relationships)
-    result.seconds_by_phase["import"] = _import_checked(home, Path(export_dir), heap=heap, expected=(nodes, relationships))
+    result.seconds_by_phase["import"] = import_checked(home, Path(export_dir), expected=(nodes, relationships), heap=heap).seconds
     if start:
         start_and_finish(result, home, port=port, on_phase=on_phase)
     return result
 
 
-def _import_checked(home: Path, export_dir: Path, *, heap: str, expected: tuple[int, int]) -> float:
-    """Run neo4j-admin; check it imported the ``expected`` (nodes, relationships), else remove the store. Returns the
-    seconds it took."""
-    imported = import_full(home, export_dir, heap=heap)
+def import_checked(home: Path, export_dir: Path, *, expected: tuple[int, int], **options: Any) -> ImportResult:
+    """:func:`~graph.neo4j_local.import_full` (``options`` passed on), checked: it must have imported the ``expected``
+    (nodes, relationships), else the store is removed and :class:`Neo4jLocalError` raised."""
+    imported = import_full(home, export_dir, **options)
     if (imported.nodes, imported.relationships) != expected:  # neo4j-admin skipped something it should not have
         remove_store(home)
         raise Neo4jLocalError(f"neo4j-admin imported {imported.nodes:,} nodes and {imported.relationships:,} relationships, "
                               f"the export holds {expected[0]:,} and {expected[1]:,}; no store was kept (see "
                               f"{imported.log_path})")
-    return imported.seconds
+    return imported
 
 
 def start_and_finish(result: BulkLoad, home: Path, *, port: int | None = None, heap: str = "1g", pagecache: str = "64m",
@@ -172,13 +173,18 @@ def start_and_finish(result: BulkLoad, home: Path, *, port: int | None = None, h
         if server is not None:
             server.stop()
         raise UnfinishedStore(f"the store was imported into {home}, but could not be finished: {exc}\n"
-                              f"Finish it by hand: `orggraph neo4j start --home {home}`, then "
-                              f"`orggraph --engine neo4j --neo4j-uri URI rollup` (it creates the schema too).") from exc
+                              f"Finish it by hand: {finish_by_hand(home)}") from exc
     except BaseException:
         if server is not None:
             server.stop()
         raise
     result.server = server
+
+
+def finish_by_hand(home: Path) -> str:
+    """The commands that give an imported, unstarted store its server, schema and coverage roll-up."""
+    return (f"`orggraph neo4j start --home {home}`, then `orggraph --engine neo4j --neo4j-uri URI rollup` "
+            "(it creates the schema too).")
 
 
 def _timed(work: Callable[[], object]) -> float:
